@@ -1,0 +1,48 @@
+# One environment for everything: .venv, installed from the exact pins in requirements.lock.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+CORES  ?= 2
+PYTEST_ARGS ?=
+
+.PHONY: setup demo test lint format lock paper clean
+
+$(BIN)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+setup: $(BIN)/.installed  ## create .venv with the pinned environment
+
+demo: setup  ## run the whole study on the embedded demo (no keys, no GPU, no docker)
+	$(BIN)/snakemake --cores $(CORES) results/opt_at_k.csv
+
+test: setup  ## lint + the whole test suite (unit, schema, DAG, end-to-end demo)
+	$(BIN)/ruff check isobench scripts tests benchmarks
+	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/snakemake --lint
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(BIN)/ruff check isobench scripts tests benchmarks
+	$(BIN)/ruff format --check isobench scripts tests benchmarks
+	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/snakemake --lint
+
+format: setup
+	$(BIN)/ruff format isobench scripts tests benchmarks
+	$(BIN)/ruff check --fix isobench scripts tests benchmarks
+	$(BIN)/snakefmt Snakefile rules
+
+lock: setup  ## re-pin: write the current environment to requirements.lock
+	{ echo "# Exact pins of the whole environment (runtime + dev tools), from 'make lock'."; \
+	  echo "# Install with: pip install -r requirements.lock && pip install --no-deps -e ."; \
+	  $(BIN)/python -m pip freeze --exclude-editable | grep -v -i '^isobench'; } > requirements.lock
+
+paper: setup  ## the paper's tables and figures from its published per-task results
+	$(BIN)/snakemake --cores 1 paper
+
+clean:
+	rm -rf results logs .snakemake

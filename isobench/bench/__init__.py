@@ -1,0 +1,1 @@
+"""Timing base, human and agent variants of a task, interleaved and repeated."""

@@ -1,0 +1,209 @@
+"""One bench job: base, human and agent timed interleaved in one environment, every sample kept.
+
+Round r runs the variants in an order rotated by r (base, human, agent / human, agent, base / ...)
+so that slow drift of the machine (thermal, a neighbour's load) cannot favour one variant.
+The first ``warmup`` rounds are run and stored but not used for the statistics.
+"""
+
+from __future__ import annotations
+
+import logging
+import platform
+from dataclasses import dataclass
+
+from isobench import parsers, stats
+from isobench.secrets import redact
+
+log = logging.getLogger(__name__)
+
+OUTPUT_TAIL = 3000  # characters of a failed run's output kept in the result
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    warmup: int = 1
+    repetitions: int = 5
+    timeout_s: float = 600.0
+    bootstrap_resamples: int = 2000
+    seed: int = 0
+
+
+def _sample(variant: str, rnd: int, warm: bool, res, primary: str) -> dict:
+    metrics = parsers.parse_metrics(res.output) if not res.timed_out else {}
+    error = None
+    if res.timed_out:
+        error = "timeout"
+    elif res.returncode != 0:
+        error = f"exit code {res.returncode}"
+    elif primary not in metrics:
+        error = f"primary metric {primary} not found in the output"
+    sample = {
+        "variant": variant,
+        "round": rnd,
+        "warmup": warm,
+        "returncode": res.returncode,
+        "timed_out": res.timed_out,
+        "wall_s": round(res.wall_s, 6),
+        "metrics": metrics,
+        "digest": parsers.parse_output_digest(res.output),
+        "error": error,
+    }
+    if error:
+        sample["output_tail"] = redact(res.output[-OUTPUT_TAIL:])
+    return sample
+
+
+def run_interleaved(
+    executor, variants: list[str], primary: str, settings: BenchSettings
+) -> tuple[list, dict]:
+    """Run all rounds; returns (samples, failures) where failures maps variant -> first failing sample.
+
+    A failing base or human stops the job (nothing can be compared); a failing agent is dropped
+    from later rounds while base and human go on, so the task's human speedup is still measured.
+    """
+    samples: list[dict] = []
+    failures: dict[str, dict] = {}
+    active = list(variants)
+    rounds = settings.warmup + settings.repetitions
+    for rnd in range(rounds):
+        shift = rnd % len(active)
+        order = active[shift:] + active[:shift]
+        for variant in order:
+            res = executor.run(variant, settings.timeout_s)
+            sample = _sample(variant, rnd, rnd < settings.warmup, res, primary)
+            samples.append(sample)
+            log.info(
+                "round %d/%d %-5s wall %.3fs %s=%s%s",
+                rnd + 1,
+                rounds,
+                variant,
+                res.wall_s,
+                primary,
+                sample["metrics"].get(primary),
+                f" ERROR {sample['error']}" if sample["error"] else "",
+            )
+            if sample["error"] and variant not in failures:
+                failures[variant] = sample
+        if "base" in failures or "human" in failures:
+            break
+        active = [v for v in active if v not in failures]
+    return samples, failures
+
+
+def _values(samples: list[dict], variant: str, primary: str) -> list[float]:
+    return [
+        s["metrics"][primary]
+        for s in samples
+        if s["variant"] == variant
+        and not s["warmup"]
+        and not s["error"]
+        and primary in s["metrics"]
+    ]
+
+
+def _digests(samples: list[dict], variant: str) -> set:
+    return {s["digest"] for s in samples if s["variant"] == variant and not s["error"]}
+
+
+def bench_attempt(
+    executor, task: dict, agent_run: dict, patch: str, settings: BenchSettings
+) -> dict:
+    """Time one (agent, task, attempt); the returned record is the bench stage's result file."""
+    primary, direction = task["primary_metric"], task["direction"]
+    result = {
+        "schema": 1,
+        "repo": task["repo"],
+        "instance_id": task["instance_id"],
+        "commit": task["commit_hash"],
+        "parent": task["parent"],
+        "agent": agent_run["agent"],
+        "k": agent_run["k"],
+        "executor": executor.name,
+        "primary_metric": primary,
+        "direction": direction,
+        "settings": {
+            "warmup": settings.warmup,
+            "repetitions": settings.repetitions,
+            "timeout_s": settings.timeout_s,
+        },
+        "host": {"machine": platform.machine(), "python": platform.python_version()},
+        "patch_sha256": agent_run["patch_stats"]["sha256"],
+        "status": None,
+        "reason": "",
+    }
+    pre_status = None
+    if agent_run["status"] in ("agent_failed", "error"):
+        pre_status, reason = "agent_failed", agent_run.get("reason") or "the agent run failed"
+    elif agent_run["status"] == "empty_patch" or not patch.strip():
+        pre_status, reason = "empty_patch", "the agent produced no change"
+
+    for variant, sha in (("base", task["parent"]), ("human", task["commit_hash"])):
+        ok, why = executor.add_tree(variant, sha)
+        if not ok:  # cannot happen for a plain export; kept so a broken repo is a status row
+            return {
+                **result,
+                "status": "error",
+                "reason": f"cannot prepare {variant}: {why}",
+                "samples": [],
+            }
+    variants = ["base", "human"]
+    if pre_status is None:
+        ok, why = executor.add_tree("agent", task["parent"], patch=patch)
+        if ok:
+            variants.append("agent")
+        else:
+            pre_status, reason = "patch_failed", f"git apply: {why}"
+
+    samples, failures = run_interleaved(executor, variants, primary, settings)
+    result["variants"] = variants
+    result["samples"] = samples
+    result["summary"] = {v: stats.summarize(_values(samples, v, primary)) for v in variants}
+    digests = {v: sorted(d for d in _digests(samples, v) if d) for v in variants}
+    result["digests"] = digests
+
+    def cmp(ref: str, cand: str) -> dict | None:
+        if ref not in variants or cand not in variants:
+            return None
+        return stats.compare(
+            _values(samples, ref, primary),
+            _values(samples, cand, primary),
+            direction,
+            n_resamples=settings.bootstrap_resamples,
+            seed=settings.seed,
+        ).as_dict()
+
+    result["speedups"] = {
+        "human_vs_base": cmp("base", "human"),
+        "agent_vs_base": cmp("base", "agent"),
+        "agent_vs_human": cmp("human", "agent"),
+    }
+    human_equivalent = None
+    if digests["base"] and digests["human"]:
+        human_equivalent = digests["base"] == digests["human"]
+    result["equivalence"] = {"human_matches_base": human_equivalent, "agent_matches_base": None}
+
+    for variant in ("base", "human"):
+        if variant in failures:
+            f = failures[variant]
+            result.update(status="base_failed", reason=f"{variant} run failed: {f['error']}")
+            return result
+    if pre_status is not None:
+        result.update(status=pre_status, reason=reason)
+        return result
+    if "agent" in failures:
+        f = failures["agent"]
+        result.update(
+            status="test_failed", reason=f"agent run failed: {f['error']}", timed_out=f["timed_out"]
+        )
+        return result
+    if digests["base"]:
+        same = digests["agent"] == digests["base"]
+        result["equivalence"]["agent_matches_base"] = same
+        if not same:
+            result.update(
+                status="test_failed",
+                reason=f"output differs from base (digest {digests['agent']} vs {digests['base']})",
+            )
+            return result
+    result.update(status="passed", reason="")
+    return result

@@ -1,0 +1,129 @@
+"""Loading and checking the inputs named by the config: commit lists and agent entries.
+
+Everything here runs at DAG-build time, so it reads only small YAML files: no git, no network.
+Errors name the file, the line and the fix, because a researcher meets them before any job runs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+SCHEMA_DIR = Path(__file__).resolve().parent.parent / "config" / "schemas"
+
+
+class ConfigError(ValueError):
+    """A problem in a user-supplied config or list, with the place and the fix in the message."""
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    """One line of a commit list: the human commit, its benchmark command and metric."""
+
+    commit: str
+    perf_command: str
+    mode: str | None
+    primary_metric: str | None
+    models: tuple[str, ...]
+    parent: str | None
+    line: int
+
+    def as_params(self) -> dict:
+        """The values a task record depends on (the line number is not one of them)."""
+        return {
+            "commit": self.commit,
+            "parent": self.parent,
+            "perf_command": self.perf_command,
+            "mode": self.mode,
+            "primary_metric": self.primary_metric,
+            "models": list(self.models),
+        }
+
+
+def _load_schema(name: str) -> dict:
+    with open(SCHEMA_DIR / name, encoding="utf-8") as handle:
+        return yaml.safe_load(handle)
+
+
+def load_commit_list(path: str | Path) -> list[TaskEntry]:
+    """Read and validate a commit list; errors name the list, the line and the commit."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"commit list {path} does not exist. Fix: create it (see config/commits/*.yaml for the "
+            f"format) or correct repos.<name>.commits in the config."
+        )
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = yaml.safe_load(text)
+        root = yaml.compose(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"commit list {path} is not valid YAML: {exc}") from exc
+
+    def line_of(index: int) -> int:
+        try:
+            return root.value[index].start_mark.line + 1
+        except (AttributeError, IndexError, TypeError):
+            return 1
+
+    validator = jsonschema.Draft202012Validator(_load_schema("commits.schema.yaml"))
+    errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        err = errors[0]
+        where = list(err.absolute_path)
+        line = line_of(where[0]) if where and isinstance(where[0], int) else 1
+        field = ".".join(str(p) for p in where[1:]) or "(entry)"
+        raise ConfigError(
+            f"{path}, line {line}: {field}: {err.message}. Fix: each entry needs a full 40-hex "
+            f"`commit` and a `perf_command` (see config/schemas/commits.schema.yaml)."
+        )
+    entries: list[TaskEntry] = []
+    seen: dict[str, int] = {}
+    for index, item in enumerate(data):
+        line = line_of(index)
+        commit = item["commit"]
+        if commit in seen:
+            raise ConfigError(
+                f"{path}, line {line}: commit {commit} is listed twice (first at line "
+                f"{seen[commit]}). Fix: keep one entry per commit."
+            )
+        seen[commit] = line
+        entries.append(
+            TaskEntry(
+                commit=commit,
+                perf_command=item["perf_command"].strip(),
+                mode=item.get("mode"),
+                primary_metric=item.get("primary_metric"),
+                models=tuple(item.get("models") or ()),
+                parent=item.get("parent"),
+                line=line,
+            )
+        )
+    return entries
+
+
+def agent_table(agents: list[dict]) -> dict[str, dict]:
+    """Agents by id, with defaults filled; duplicate ids are an error."""
+    table: dict[str, dict] = {}
+    for agent in agents:
+        agent_id = agent["id"]
+        if agent_id in table:
+            raise ConfigError(
+                f"agent id {agent_id!r} is configured twice. Fix: give each agent a unique id."
+            )
+        entry = {"attempts": 1, **agent}
+        if entry["adapter"] == "predictions" and not entry.get("predictions"):
+            raise ConfigError(
+                f"agent {agent_id!r} uses the predictions adapter but names no `predictions` file. "
+                f"Fix: add `predictions: path/to/predictions.jsonl`."
+            )
+        table[agent_id] = entry
+    return table
+
+
+def instance_id(repo: str, commit: str) -> str:
+    """The SWE-bench/GSO-style instance id of a task."""
+    return f"{repo}-{commit[:12]}"

@@ -1,0 +1,133 @@
+"""Finding performance commits: a keyword pre-filter, then a classifier.
+
+Stage 1 keeps commits whose message contains a performance keyword (GSO/ISO-Bench list).
+Stage 2 here is a transparent heuristic (offline, no keys); it is a proposal for a commit list,
+never an implicit input of later stages. Precision and recall against ground-truth labels are
+reported when the repository has them (the demo does).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from pathlib import Path
+
+from isobench import gitutil
+from isobench.tasks import is_doc_file, is_test_file
+
+SOURCE_SUFFIXES = {".py", ".pyx", ".c", ".cc", ".cpp", ".cu", ".cuh", ".h", ".hpp", ".rs", ".go"}
+# Messages that describe work which, however it is phrased, does not change speed.
+NON_PERF = re.compile(
+    r"\b(refactor\w*|renam\w*|typo\w*|comment\w*|docs?|docstring\w*|readab\w*|style|format\w*|"
+    r"clean ?up|lint\w*|log(ging)?|wording|revert\w*)\b",
+    re.IGNORECASE,
+)
+
+_REC, _FIELD = "\x1e", "\x1f"
+
+
+def log_commits(repo: str | Path, max_commits: int = 0) -> list[dict]:
+    """All commits of HEAD, newest first, with numstat, from one streamed `git log`."""
+    args = [
+        "log",
+        "--no-merges",
+        "--numstat",
+        "--no-renames",
+        f"--format={_REC}%H{_FIELD}%P{_FIELD}%cI{_FIELD}%s{_FIELD}%B{_FIELD}",
+    ]
+    if max_commits:
+        args.append(f"--max-count={max_commits}")
+    commits = []
+    for chunk in gitutil.git(repo, *args).split(_REC)[1:]:
+        sha, parents, date, subject, body, rest = chunk.split(_FIELD, 5)
+        files = []
+        for line in rest.strip().splitlines():
+            parts = line.split("\t", 2)
+            if len(parts) == 3:
+                added, removed, path = parts
+                files.append(
+                    (int(added) if added != "-" else 0, int(removed) if removed != "-" else 0, path)
+                )
+        commits.append(
+            {
+                "sha": sha,
+                "parent": parents.split()[0] if parents.split() else None,
+                "date": date,
+                "subject": subject,
+                "message": body.strip(),
+                "files": files,
+            }
+        )
+    return commits
+
+
+def keyword_hits(message: str, keywords: list[str]) -> list[str]:
+    text = message.lower()
+    return [kw for kw in keywords if re.search(rf"\b{re.escape(kw.lower())}", text)]
+
+
+def is_source_file(path: str) -> bool:
+    return Path(path).suffix in SOURCE_SUFFIXES and not is_test_file(path) and not is_doc_file(path)
+
+
+def classify_heuristic(commit: dict, min_source_lines: int) -> tuple[bool, str]:
+    """YES when a non-trivial change to non-test source code is not described as cosmetic."""
+    if commit["parent"] is None:
+        return False, "root commit: no parent to compare against"
+    source = [(a, r, p) for a, r, p in commit["files"] if is_source_file(p)]
+    if not source:
+        return False, "changes only tests, docs or non-source files"
+    lines = sum(a + r for a, r, _ in source)
+    if lines < min_source_lines:
+        return False, f"only {lines} edited source line(s) (< {min_source_lines})"
+    cosmetic = NON_PERF.search(commit["message"])
+    if cosmetic:
+        return False, f"message describes non-functional work ({cosmetic.group(0)!r})"
+    files = ", ".join(p for _, _, p in source[:3])
+    return True, f"{lines} edited source line(s) in {files}"
+
+
+def load_labels(path: str | Path) -> dict[str, str]:
+    with open(path, newline="", encoding="utf-8") as handle:
+        return {row["sha"]: row["label"] for row in csv.DictReader(handle)}
+
+
+def precision_recall(predicted: set[str], labels: dict[str, str], positive: str = "perf") -> dict:
+    truth = {sha for sha, label in labels.items() if label == positive}
+    predicted = predicted & labels.keys()
+    tp = len(predicted & truth)
+    precision = tp / len(predicted) if predicted else None
+    recall = tp / len(truth) if truth else None
+    return {
+        "true_positives": tp,
+        "false_positives": len(predicted - truth),
+        "false_negatives": len(truth - predicted),
+        "precision": precision,
+        "recall": recall,
+        "false_positive_labels": sorted({labels[s] for s in predicted - truth}),
+    }
+
+
+def mine(
+    repo: str | Path, keywords: list[str], min_source_lines: int, max_commits: int = 0
+) -> list[dict]:
+    rows = []
+    for commit in log_commits(repo, max_commits):
+        hits = keyword_hits(commit["message"], keywords)
+        if not hits:
+            continue
+        verdict, reason = classify_heuristic(commit, min_source_lines)
+        rows.append(
+            {
+                "sha": commit["sha"],
+                "parent": commit["parent"],
+                "date": commit["date"],
+                "subject": commit["subject"],
+                "keywords": hits,
+                "classifier": "heuristic",
+                "is_perf": verdict,
+                "reason": reason,
+                "files": [p for _, _, p in commit["files"]],
+            }
+        )
+    return rows

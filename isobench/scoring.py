@@ -1,0 +1,140 @@
+"""Scoring rules: the status ladder, GSO's opt_base / opt_commit and Opt@K, ISO-Bench's hard class.
+
+All thresholds come from the ``scoring`` section of the config; the defaults are the published ones
+(GSO: 1.2x over base, 0.95 of the human speedup; ISO-Bench: a +-5 % band around the human patch).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+# Best first. An attempt's status is the first rung it fails on; merging attempts keeps the best.
+STATUS_LADDER = (
+    "passed",
+    "test_failed",
+    "patch_failed",
+    "empty_patch",
+    "agent_failed",
+    "base_failed",
+    "error",
+)
+HARD_CLASSES = ("beats", "similar", "worse")
+
+
+def status_rank(status: str) -> int:
+    try:
+        return STATUS_LADDER.index(status)
+    except ValueError:
+        raise ValueError(
+            f"unknown status {status!r}; expected one of {', '.join(STATUS_LADDER)}"
+        ) from None
+
+
+def best_status(statuses: Iterable[str]) -> str:
+    ranked = sorted(statuses, key=status_rank)
+    if not ranked:
+        raise ValueError("best_status needs at least one status")
+    return ranked[0]
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    opt_base: float = 1.2  # GSO MIN_PROB_SPEEDUP: agent >= 1.2x faster than base
+    opt_commit: float = 0.95  # GSO OPT_THRESH: agent reaches > 95 % of the human commit
+    hard_band_pct: float = 5.0  # ISO-Bench: within +-5 % of the human counts as similar
+    alpha: float = 0.05  # significance level for "the human speedup is real"
+    min_human_speedup: float = 1.05  # ... and it must be at least this large to make a task
+    absurd_speedup: float = 10.0  # speedups this far beyond the human are flagged for review
+
+    @classmethod
+    def from_config(cls, scoring: Mapping) -> Thresholds:
+        return cls(
+            opt_base=float(scoring.get("opt_base_threshold", cls.opt_base)),
+            opt_commit=float(scoring.get("opt_commit_threshold", cls.opt_commit)),
+            hard_band_pct=float(scoring.get("hard_band_pct", cls.hard_band_pct)),
+            alpha=float(scoring.get("alpha", cls.alpha)),
+            min_human_speedup=float(scoring.get("min_human_speedup", cls.min_human_speedup)),
+            absurd_speedup=float(scoring.get("absurd_speedup", cls.absurd_speedup)),
+        )
+
+
+def _finite(x) -> bool:
+    return x is not None and isinstance(x, (int, float)) and math.isfinite(x)
+
+
+def opt_flags(
+    status: str, speedup_vs_base: float | None, speedup_vs_human: float | None, th: Thresholds
+) -> tuple[bool, bool]:
+    """GSO: opt_base = correct and >= threshold over base; opt_commit = opt_base and > p of human.
+
+    With a single perf test per task, GSO's geometric mean (over base) and harmonic mean (over the
+    commit) reduce to the one speedup itself.
+    """
+    if status != "passed" or not _finite(speedup_vs_base):
+        return False, False
+    opt_base = speedup_vs_base >= th.opt_base
+    opt_commit = opt_base and _finite(speedup_vs_human) and speedup_vs_human > th.opt_commit
+    return bool(opt_base), bool(opt_commit)
+
+
+def opt_p_flag(status: str, speedup_vs_base, speedup_vs_human, p: float, th: Thresholds) -> bool:
+    """GSO's Opt_p@1 ingredient: opt_commit with the 0.95 replaced by ``p`` (p=0: only opt_base)."""
+    if status != "passed" or not _finite(speedup_vs_base) or speedup_vs_base < th.opt_base:
+        return False
+    if p <= 0:
+        return True
+    return _finite(speedup_vs_human) and speedup_vs_human > p
+
+
+def pct_from_medians(agent: float | None, human: float | None, direction: str) -> float | None:
+    """ISO-Bench's percent improvement of the agent over the human patch (positive: agent better).
+
+    Lower-is-better metrics: (human - agent) / human; higher-is-better: (agent - human) / human.
+    """
+    if not _finite(agent) or not _finite(human) or human == 0:
+        return None
+    if direction == "lower":
+        return (human - agent) / human * 100.0
+    return (agent - human) / human * 100.0
+
+
+def hard_class(status: str, pct: float | None, band_pct: float) -> str:
+    """beats (> +band), similar (within +-band), worse (< -band); a failed attempt is worse."""
+    if status != "passed" or pct is None or not math.isfinite(pct):
+        return "worse"
+    if pct > band_pct:
+        return "beats"
+    if pct < -band_pct:
+        return "worse"
+    return "similar"
+
+
+def opt_at_k(success: Mapping[str, Sequence[bool]], k: int) -> float:
+    """Share of tasks where any of the first ``k`` attempts succeeded (tasks with none count 0)."""
+    if not success:
+        return math.nan
+    hits = sum(1 for attempts in success.values() if any(list(attempts)[:k]))
+    return hits / len(success)
+
+
+def opt_at_k_bootstrap(
+    success: Mapping[str, Sequence[bool]], k: int, *, trials: int = 500, seed: int = 0
+) -> tuple[float, float, float]:
+    """GSO's smoothed Opt@K: shuffle each task's attempt order, take the first k; mean and 95 % band."""
+    if not success:
+        return (math.nan, math.nan, math.nan)
+    rng = np.random.default_rng(seed)
+    tasks = [np.asarray(list(v), dtype=bool) for v in success.values()]
+    values = np.empty(trials)
+    for t in range(trials):
+        hits = 0
+        for attempts in tasks:
+            order = rng.permutation(attempts.size)
+            hits += bool(attempts[order[:k]].any())
+        values[t] = hits / len(tasks)
+    lo, hi = np.quantile(values, [0.025, 0.975])
+    return float(values.mean()), float(lo), float(hi)

@@ -1,0 +1,24 @@
+# Timing: base, human and agent interleaved in one job, warm-up + repetitions, every sample kept.
+
+
+rule bench:
+    input:
+        task="results/tasks/{repo}/{commit}/task.json",
+        perf_test="results/tasks/{repo}/{commit}/perf_test.py",
+        synthesis="results/tasks/{repo}/{commit}/synthesis.json",
+        env="results/envs/{repo}/{commit}.json",
+        repo="results/repos/{repo}.json",
+        patch="results/runs/{agent}/{repo}/{commit}/{k}/patch.diff",
+        run="results/runs/{agent}/{repo}/{commit}/{k}/run.json",
+    output:
+        bench="results/bench/{agent}/{repo}/{commit}/{k}.json",
+    log:
+        "logs/bench/{agent}/{repo}/{commit}/{k}.log",
+    params:
+        warmup=config["evaluation"]["warmup"],
+        repetitions=config["evaluation"]["repetitions"],
+        timeout_s=config["evaluation"]["timeout_s"],
+        bootstrap_resamples=config["scoring"]["bootstrap_resamples"],
+        seed=config["scoring"]["seed"],
+    script:
+        "../scripts/bench.py"

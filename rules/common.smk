@@ -1,0 +1,94 @@
+# Shared Python for every rule file: config validation, the static task tables, input functions.
+# Runs at DAG-build time, so it reads only small YAML files (no git, no network).
+import re
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from isobench.config import agent_table, load_commit_list
+
+validate(config, "../config/schemas/config.schema.yaml")
+
+REPOS = sorted(config["repos"])
+AGENTS = agent_table(config["agents"])
+TASKS = {repo: load_commit_list(config["repos"][repo]["commits"]) for repo in REPOS}
+ENTRIES = {(repo, e.commit): e for repo in REPOS for e in TASKS[repo]}
+
+
+wildcard_constraints:
+    repo="|".join(re.escape(r) for r in REPOS),
+    agent="|".join(re.escape(a) for a in AGENTS),
+    commit="[0-9a-f]{40}",
+    k="[1-9][0-9]*",
+
+
+def repo_config(wildcards):
+    return dict(config["repos"][wildcards.repo])
+
+
+def repo_sources(wildcards):
+    """The demo's patch series is an input, so editing it rebuilds the repository."""
+    cfg = config["repos"][wildcards.repo]
+    if cfg["source"] != "demo":
+        return []
+    series = Path(cfg["series"])
+    return [str(series)] + sorted(str(p) for p in (series.parent / "patches").glob("*"))
+
+
+def commit_list(wildcards):
+    return config["repos"][wildcards.repo]["commits"]
+
+
+def task_entry(wildcards):
+    return ENTRIES[(wildcards.repo, wildcards.commit)].as_params()
+
+
+def task_line(wildcards):
+    return ENTRIES[(wildcards.repo, wildcards.commit)].line
+
+
+def agent_entry(wildcards):
+    return AGENTS[wildcards.agent]
+
+
+def agent_files(wildcards):
+    """Files an agent reads (the predictions JSONL), so replacing them re-runs its attempts."""
+    path = AGENTS[wildcards.agent].get("predictions")
+    return [path] if path else []
+
+
+def repo_labels(wildcards):
+    return config["repos"][wildcards.repo].get("labels", "")
+
+
+def task_records(wildcards):
+    return [
+        f"results/tasks/{wildcards.repo}/{e.commit}/task.json"
+        for e in TASKS[wildcards.repo]
+    ]
+
+
+def attempt_files(repo, pattern):
+    """One path per (agent, task, attempt) of a repository."""
+    return [
+        pattern.format(agent=a, repo=repo, commit=e.commit, k=k)
+        for a, agent in AGENTS.items()
+        for e in TASKS[repo]
+        for k in range(1, agent["attempts"] + 1)
+    ]
+
+
+def bench_files(wildcards):
+    return attempt_files(
+        wildcards.repo, "results/bench/{agent}/{repo}/{commit}/{k}.json"
+    )
+
+
+def run_files(wildcards):
+    return attempt_files(
+        wildcards.repo, "results/runs/{agent}/{repo}/{commit}/{k}/run.json"
+    )
+
+
+def agent_attempts():
+    return {a: agent["attempts"] for a, agent in AGENTS.items()}

@@ -1,0 +1,16 @@
+# The environment all three variants of a task are timed in.
+
+
+rule env_record:
+    input:
+        task="results/tasks/{repo}/{commit}/task.json",
+    output:
+        env="results/envs/{repo}/{commit}.json",
+    log:
+        "logs/env_record/{repo}/{commit}.log",
+    params:
+        executor=config["evaluation"]["executor"],
+        repo="{repo}",
+        commit="{commit}",
+    script:
+        "../scripts/env_record.py"

@@ -1,0 +1,21 @@
+# Mining: keyword pre-filter + classifier over the repository's history. The candidates are a
+# proposal for a commit list, never an input of later stages.
+
+
+rule mine_commits:
+    input:
+        repo="results/repos/{repo}.json",
+    output:
+        candidates="results/mining/{repo}/candidates.jsonl",
+        summary="results/mining/{repo}/summary.json",
+    log:
+        "logs/mine_commits/{repo}.log",
+    params:
+        name="{repo}",
+        keywords=config["mining"]["keywords"],
+        classifier=config["mining"]["classifier"],
+        min_source_lines=config["mining"]["min_source_lines"],
+        max_commits=config["mining"]["max_commits"],
+        labels=repo_labels,
+    script:
+        "../scripts/mine_commits.py"

@@ -1,0 +1,30 @@
+# Task records from the commit lists, and the ISO-Bench dataset file per repository.
+
+
+rule task_record:
+    input:
+        repo="results/repos/{repo}.json",
+        commit_list=commit_list,
+    output:
+        task="results/tasks/{repo}/{commit}/task.json",
+    log:
+        "logs/task_record/{repo}/{commit}.log",
+    params:
+        repo="{repo}",
+        entry=task_entry,
+        line=task_line,
+        commit_list=commit_list,
+    script:
+        "../scripts/task_record.py"
+
+
+rule dataset:
+    input:
+        tasks=task_records,
+    output:
+        dataset="results/dataset/{repo}.jsonl",
+    log:
+        "logs/dataset/{repo}.log",
+    localrule: True
+    script:
+        "../scripts/dataset.py"

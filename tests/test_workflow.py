@@ -1,0 +1,133 @@
+"""The workflow as a whole: shipped configs validate, the DAG is as expected, the demo runs.
+
+The end-to-end test runs the real demo (real benchmarks, local executor) in a private copy of the
+project, then checks the acceptance criteria: oracle Opt@1 = 1.0 over human-valid tasks, noop 0.0,
+the predictions agent in between, a second run has nothing to do, and deleting one bench result
+re-runs exactly that job and the aggregates.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from isobench.config import agent_table, load_commit_list
+from tests.workflow_helpers import ROOT, copy_project, dry_run_jobs, snakemake
+
+SCHEMA = str(ROOT / "config" / "schemas" / "config.schema.yaml")
+CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
+COMMIT_LISTS = sorted((ROOT / "config" / "commits").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+def test_shipped_config_validates(path):
+    config = yaml.safe_load(path.read_text())
+    validate(config, SCHEMA)
+    agent_table(config["agents"])
+    assert config["evaluation"]["repetitions"] >= 2  # defaults were filled in
+
+
+@pytest.mark.parametrize("path", COMMIT_LISTS, ids=lambda p: p.name)
+def test_shipped_commit_list_loads(path):
+    assert load_commit_list(path)
+
+
+def test_unknown_config_key_is_a_schema_error_naming_the_key(tmp_path):
+    copy_project(tmp_path)
+    proc = snakemake(
+        tmp_path, "results/opt_at_k.csv", "-n", "--config", "evaluation={'repetitons': 3}"
+    )
+    assert proc.returncode != 0
+    assert "repetitons" in proc.stdout + proc.stderr
+
+
+def demo_config():
+    return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+
+
+def test_dry_run_dag_has_one_job_per_attempt(tmp_path):
+    copy_project(tmp_path)
+    jobs = dry_run_jobs(tmp_path, "results/opt_at_k.csv")
+    config = demo_config()
+    n_tasks = len(load_commit_list(ROOT / config["repos"]["minserve"]["commits"]))
+    attempts = sum(a.get("attempts", 1) for a in config["agents"])
+    assert jobs["bench"] == n_tasks * attempts
+    assert jobs["agent_run"] == n_tasks * attempts
+    assert jobs["task_record"] == jobs["perf_test"] == jobs["env_record"] == n_tasks
+    assert jobs["repo_prepare"] == jobs["score_repo"] == jobs["opt_at_k"] == 1
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    workdir = copy_project(tmp_path_factory.mktemp("demo"))
+    proc = snakemake(workdir, "--cores", "2", timeout=1200)  # the default target: rule all
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-10000:]
+    return workdir
+
+
+@pytest.mark.e2e
+def test_demo_opt_at_k(demo_run):
+    table = pd.read_csv(demo_run / "results" / "opt_at_k.csv")
+    by = table.set_index(["agent", "k"])
+    scores = pd.read_csv(demo_run / "results" / "scores" / "minserve.csv")
+    detail = scores[
+        ["agent", "instance_id", "k", "status", "agent_speedup", "agent_vs_human", "human_valid"]
+    ]
+    msg = f"\n{table.to_string()}\n{detail.to_string()}"
+    assert by.loc[("oracle", 1), "n_tasks"] >= 6, msg  # every real perf commit is human-valid
+    assert by.loc[("oracle", 1), "opt_at_k"] == 1.0, msg
+    assert by.loc[("noop", 1), "opt_at_k"] == 0.0, msg
+    kmax = int(table[table.agent == "demo-predictions"]["k"].max())
+    assert 0.0 < by.loc[("demo-predictions", kmax), "opt_at_k"] < 1.0, msg
+    # Opt@K never decreases with K
+    preds = table[table.agent == "demo-predictions"].sort_values("k")["opt_at_k"].tolist()
+    assert preds == sorted(preds), msg
+
+
+@pytest.mark.e2e
+def test_demo_statuses_cover_the_ladder(demo_run):
+    scores = pd.read_csv(demo_run / "results" / "scores" / "minserve.csv")
+    statuses = set(scores[scores.agent == "demo-predictions"]["status"])
+    assert {"passed", "test_failed", "patch_failed"} <= statuses
+    assert set(scores[scores.agent == "noop"]["status"]) == {"empty_patch"}
+    # decoys in the task list are measured but not human-valid
+    assert not scores.groupby("commit")["human_valid"].any().all()
+
+
+@pytest.mark.e2e
+def test_demo_outputs_are_complete(demo_run):
+    results = demo_run / "results"
+    rows = [
+        json.loads(line)
+        for line in (results / "dataset" / "minserve.jsonl").read_text().splitlines()
+    ]
+    assert len(rows) == len(load_commit_list(ROOT / "config" / "commits" / "minserve.yaml"))
+    assert all(row["diff_text"] and row["perf_command"] for row in rows)
+    mining = json.loads((results / "mining" / "minserve" / "summary.json").read_text())
+    assert mining["precision"] is not None and mining["recall"] is not None
+    bench = json.loads(
+        next((results / "bench" / "oracle" / "minserve").glob("*/1.json")).read_text()
+    )
+    assert bench["status"] == "passed"
+    timed = [s for s in bench["samples"] if not s["warmup"]]
+    assert len(timed) == 3 * demo_config()["evaluation"]["repetitions"]
+
+
+@pytest.mark.e2e
+def test_demo_second_run_has_nothing_to_do(demo_run):
+    assert dry_run_jobs(demo_run) == {}
+
+
+@pytest.mark.e2e
+def test_deleting_one_bench_result_reruns_it_and_the_aggregates_only(demo_run):
+    target = next((demo_run / "results" / "bench" / "noop" / "minserve").glob("*/1.json"))
+    target.unlink()
+    assert dry_run_jobs(demo_run, "results/opt_at_k.csv") == {
+        "bench": 1,
+        "score_repo": 1,
+        "opt_at_k": 1,
+    }
