@@ -11,6 +11,8 @@ rule agent_run:
         run="results/runs/{agent}/{repo}/{commit}/{k}/run.json",
     log:
         "logs/agent_run/{agent}/{repo}/{commit}/{k}.log",
+    conda:
+        "../envs/isobench.yaml"
     params:
         agent=agent_entry,
         k="{k}",

@@ -14,6 +14,8 @@ rule bench:
         bench="results/bench/{agent}/{repo}/{commit}/{k}.json",
     log:
         "logs/bench/{agent}/{repo}/{commit}/{k}.log",
+    conda:
+        "../envs/isobench.yaml"
     params:
         warmup=config["evaluation"]["warmup"],
         repetitions=config["evaluation"]["repetitions"],

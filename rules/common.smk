@@ -1,4 +1,4 @@
-# Shared Python for every rule file: config validation, the static task tables, input functions.
+# Shared Python for all stages: config validation, the static task tables, input functions.
 # Runs at DAG-build time, so it reads only small YAML files (no git, no network).
 import re
 from pathlib import Path

@@ -8,6 +8,8 @@ rule env_record:
         env="results/envs/{repo}/{commit}.json",
     log:
         "logs/env_record/{repo}/{commit}.log",
+    conda:
+        "../envs/isobench.yaml"
     params:
         executor=config["evaluation"]["executor"],
         repo="{repo}",

@@ -10,6 +10,8 @@ rule mine_commits:
         summary="results/mining/{repo}/summary.json",
     log:
         "logs/mine_commits/{repo}.log",
+    conda:
+        "../envs/isobench.yaml"
     params:
         name="{repo}",
         keywords=config["mining"]["keywords"],

@@ -10,6 +10,8 @@ rule repo_prepare:
     log:
         "logs/repo_prepare/{repo}.log",
     localrule: True
+    conda:
+        "../envs/isobench.yaml"
     params:
         name="{repo}",
         cfg=repo_config,

@@ -10,6 +10,8 @@ rule score_repo:
     log:
         "logs/score_repo/{repo}.log",
     localrule: True
+    conda:
+        "../envs/isobench.yaml"
     params:
         scoring=config["scoring"],
     script:
@@ -24,6 +26,8 @@ rule opt_at_k:
     log:
         "logs/opt_at_k/opt_at_k.log",
     localrule: True
+    conda:
+        "../envs/isobench.yaml"
     params:
         attempts=agent_attempts(),
         scoring=config["scoring"],

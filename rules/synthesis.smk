@@ -9,6 +9,8 @@ rule perf_test:
         synthesis="results/tasks/{repo}/{commit}/synthesis.json",
     log:
         "logs/perf_test/{repo}/{commit}.log",
+    conda:
+        "../envs/isobench.yaml"
     params:
         source=config["synthesis"]["source"],
     script:

@@ -9,6 +9,8 @@ rule task_record:
         task="results/tasks/{repo}/{commit}/task.json",
     log:
         "logs/task_record/{repo}/{commit}.log",
+    conda:
+        "../envs/isobench.yaml"
     params:
         repo="{repo}",
         entry=task_entry,
@@ -26,5 +28,7 @@ rule dataset:
     log:
         "logs/dataset/{repo}.log",
     localrule: True
+    conda:
+        "../envs/isobench.yaml"
     script:
         "../scripts/dataset.py"
