@@ -1,0 +1,475 @@
+"""Read the metrics that vLLM / SGLang benchmark scripts print, and classify perf commands.
+
+``parse_metrics`` takes the combined stdout+stderr of one benchmark run and returns every metric
+it recognises under a canonical key whose name carries the unit (``*_ms``, ``*_s``, ``*_tok_s``,
+``*_req_s``; bare names are counts or ratios).  Supported outputs:
+
+* serving: vLLM ``benchmarks/benchmark_serving.py`` (the v0.3-era ``Mean TTFT: 12.3 ms`` summary
+  and the later ``Serving Benchmark Result`` table), ``vllm bench serve``, SGLang ``bench_serving``
+  (``Mean E2E Latency (ms)``, ``Concurrency``, ``Total throughput (tok/s)`` ...);
+* latency: vLLM ``benchmark_latency.py`` / ``vllm bench latency`` (``Avg latency: X seconds``,
+  ``NN% percentile latency: X seconds``);
+* throughput: vLLM ``benchmark_throughput.py`` / ``vllm bench throughput`` (``Throughput: ...``
+  in its old two-number and new three-number form) and SGLang ``bench_offline_throughput``;
+* prefix caching: vLLM ``benchmark_prefix_caching.py`` (``cost time X``);
+* SGLang ``bench_one_batch`` (``Prefill.`` / ``Decode.  median`` / ``Total.`` lines);
+* the JSON-line contract of LLM-written perf tests: a line holding a JSON object with ``avg_ms``.
+
+Rules shared by every format:
+
+* Lines are split on ``\\n`` and ``\\r`` (tqdm redraws with ``\\r``) and ANSI colour codes are
+  removed; lines that match nothing are ignored, so log noise is harmless.
+* A label is recognised only as a whole label: ``Peak output token throughput (tok/s)`` is not
+  read as ``Output token throughput``, ``Total generated tokens (retokenized)`` is not read as
+  ``Total generated tokens``.  Labels are matched case-insensitively (vLLM prints both
+  ``Total Token throughput`` and ``Total token throughput``).
+* When a label occurs several times (warm-up runs, several runs in one log) the last occurrence
+  wins.  Numbers may carry thousands separators (``1,234.5``); none of the tools print them today.
+* Non-finite values (``nan``, ``inf``, as printed when every request failed) are never returned:
+  a non-finite last occurrence removes the key, so a failed final run cannot be reported with the
+  number of an earlier successful one.
+* Times and throughputs count only with a printed unit (``Mean TTFT (ms): 1`` or ``Mean TTFT:
+  1 ms``); a bare ``Median ITL: 3.5`` is ignored rather than guessed.
+
+Configuration echoes (``Traffic request rate``, ``Maximum request concurrency``, ``Burstiness
+factor``) are not metrics and are not returned.
+
+Canonical keys (``METRIC_DIRECTIONS`` lists them all):
+
+* serving: ``{ttft,tpot,itl,e2el}_{mean,median,pNN}_ms`` (NN in ``PERCENTILES``; SGLang's
+  ``E2E Latency`` is ``e2el``), ``request_throughput_req_s``, ``request_goodput_req_s``,
+  ``input_token_throughput_tok_s``, ``output_token_throughput_tok_s``,
+  ``total_token_throughput_tok_s``, ``peak_output_token_throughput_tok_s``,
+  ``benchmark_duration_s``, ``successful_requests``, ``failed_requests``, ``total_input_tokens``,
+  ``total_output_tokens``, ``concurrency``;
+* latency: ``latency_avg_ms``, ``latency_pNN_ms``;
+* throughput: ``throughput_req_s``, ``throughput_tok_s`` (total tokens/s),
+  ``output_throughput_tok_s``, ``elapsed_time_s``; SGLang's offline block also sets these three
+  from its request / total / output throughput rows, plus ``last_gen_throughput_tok_s``;
+* prefix caching: ``prefix_caching_time_s`` (the last ``cost time``, i.e. the measured pass);
+* SGLang bench_one_batch: ``prefill_latency_ms``, ``prefill_throughput_tok_s``,
+  ``decode_median_latency_ms``, ``decode_median_throughput_tok_s``, ``total_latency_ms``,
+  ``total_throughput_tok_s``;
+* JSON-line perf tests: ``test_avg_ms``, ``test_p50_ms``, ``test_p95_ms`` (from the last line
+  whose JSON object has a finite numeric ``avg_ms``; the line is taken as a whole).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterator
+from decimal import Decimal
+
+__all__ = [
+    "METRIC_DIRECTIONS",
+    "MODES",
+    "UnknownMetricError",
+    "benchmark_mode",
+    "default_primary_metric",
+    "metric_direction",
+    "parse_metrics",
+    "parse_output_digest",
+]
+
+LOWER = "lower"
+HIGHER = "higher"
+
+# Percentiles accepted for serving distributions (``P90 TTFT (ms)``) and for vLLM's latency
+# percentiles (``90% percentile latency``); others (``P99.9``) are ignored.
+PERCENTILES = (10, 25, 50, 75, 90, 95, 99)
+
+# Serving latency distributions: canonical family -> label spellings used by vLLM and SGLang.
+_SERVING_FAMILIES = {
+    "ttft": ("ttft",),
+    "tpot": ("tpot",),
+    "itl": ("itl",),
+    "e2el": ("e2el", "e2e latency"),
+}
+
+# Unit kinds: how a printed unit converts to the canonical key's unit (None: the unit is absent).
+# Scaling is done in Decimal so that "0.00686 s" becomes exactly 6.86 ms.
+_ONE, _KILO, _MILLI = Decimal(1), Decimal(1000), Decimal("0.001")
+_UNIT_SCALES: dict[str, dict[str | None, Decimal]] = {
+    "ms": {"ms": _ONE, "s": _KILO, "sec": _KILO, "secs": _KILO, "second": _KILO, "seconds": _KILO},
+    "s": {"s": _ONE, "sec": _ONE, "secs": _ONE, "second": _ONE, "seconds": _ONE, "ms": _MILLI},
+    "tok/s": {"tok/s": _ONE, "toks/s": _ONE, "token/s": _ONE, "tokens/s": _ONE},
+    "req/s": {"req/s": _ONE, "reqs/s": _ONE, "request/s": _ONE, "requests/s": _ONE},
+    "plain": {None: _ONE},  # counts and ratios: no unit may be printed in parentheses
+}
+
+
+def _label_table() -> dict[str, tuple[str, str]]:
+    """Normalised label -> (canonical key, unit kind) for ``Label (unit): value unit`` lines."""
+    table: dict[str, tuple[str, str]] = {
+        "successful requests": ("successful_requests", "plain"),
+        "failed requests": ("failed_requests", "plain"),
+        "benchmark duration": ("benchmark_duration_s", "s"),
+        "total input tokens": ("total_input_tokens", "plain"),
+        "total generated tokens": ("total_output_tokens", "plain"),
+        "total num prompt tokens": ("total_input_tokens", "plain"),
+        "total num output tokens": ("total_output_tokens", "plain"),
+        "request throughput": ("request_throughput_req_s", "req/s"),
+        "request goodput": ("request_goodput_req_s", "req/s"),
+        "input token throughput": ("input_token_throughput_tok_s", "tok/s"),
+        "output token throughput": ("output_token_throughput_tok_s", "tok/s"),
+        "total token throughput": ("total_token_throughput_tok_s", "tok/s"),
+        "total throughput": ("total_token_throughput_tok_s", "tok/s"),  # SGLang before ~v0.4
+        "peak output token throughput": ("peak_output_token_throughput_tok_s", "tok/s"),
+        "concurrency": ("concurrency", "plain"),
+        "last generation throughput": ("last_gen_throughput_tok_s", "tok/s"),
+        "avg latency": ("latency_avg_ms", "ms"),
+        "elapsed time": ("elapsed_time_s", "s"),
+    }
+    for family, spellings in _SERVING_FAMILIES.items():
+        for spelling in spellings:
+            table[f"mean {spelling}"] = (f"{family}_mean_ms", "ms")
+            table[f"median {spelling}"] = (f"{family}_median_ms", "ms")
+            for p in PERCENTILES:
+                table[f"p{p} {spelling}"] = (f"{family}_p{p}_ms", "ms")
+    return table
+
+
+_LABELS = _label_table()
+
+
+def _directions() -> dict[str, str]:
+    directions: dict[str, str] = {}
+    for key, kind in _LABELS.values():
+        if kind in ("ms", "s"):
+            directions[key] = LOWER
+        else:
+            directions[key] = HIGHER
+    # Counts are workload descriptors rather than goals; "higher" means "more work completed".
+    # SGLang's Concurrency (sum of request latencies / duration, i.e. requests in flight) is
+    # descriptive as well; "higher" is a convention.  Neither makes a sensible primary metric.
+    directions["failed_requests"] = LOWER
+    for p in PERCENTILES:
+        directions[f"latency_p{p}_ms"] = LOWER
+    directions.update(
+        {
+            "throughput_req_s": HIGHER,
+            "throughput_tok_s": HIGHER,
+            "output_throughput_tok_s": HIGHER,
+            "prefix_caching_time_s": LOWER,
+            "prefill_latency_ms": LOWER,
+            "prefill_throughput_tok_s": HIGHER,
+            "decode_median_latency_ms": LOWER,
+            "decode_median_throughput_tok_s": HIGHER,
+            "total_latency_ms": LOWER,
+            "total_throughput_tok_s": HIGHER,
+            "test_avg_ms": LOWER,
+            "test_p50_ms": LOWER,
+            "test_p95_ms": LOWER,
+        }
+    )
+    return dict(sorted(directions.items()))
+
+
+METRIC_DIRECTIONS: dict[str, str] = _directions()
+"""Every canonical key ``parse_metrics`` can return -> ``"lower"`` or ``"higher"`` (is better)."""
+
+
+class UnknownMetricError(KeyError):
+    """A metric name that ``parse_metrics`` never produces."""
+
+    def __str__(self) -> str:  # KeyError would show the message in quotes
+        return str(self.args[0]) if self.args else "unknown metric"
+
+
+def metric_direction(name: str) -> str:
+    """``"lower"`` or ``"higher"``: which way ``name`` improves.  Raises UnknownMetricError."""
+    try:
+        return METRIC_DIRECTIONS[name]
+    except KeyError:
+        known = ", ".join(METRIC_DIRECTIONS)
+        raise UnknownMetricError(
+            f"unknown metric {name!r}: it is not one of the metrics the benchmark output "
+            f"parser produces. Known metrics: {known}"
+        ) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Parsing
+
+_NUM = (
+    r"[-+]?(?:\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+    r"|[-+]?(?i:inf(?:inity)?|nan)(?![A-Za-z])"
+)
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_LINE_SPLIT = re.compile(r"\r\n|\r|\n")
+
+# "Label (unit): value unit".  A label starts with a letter at a word start and holds no ':',
+# '(' or brackets, so a prefix such as "[subprocess] " or "INFO >> " is skipped, while "Peak
+# output token throughput" is captured whole (and then ignored as an unknown label).  The
+# possessive, bounded label keeps the scan linear on long log lines.
+_LABELLED = re.compile(
+    r"(?<![A-Za-z0-9_.+\-/])(?P<label>[A-Za-z][A-Za-z0-9_ .+\-/]{0,80}+)"
+    r"(?:\((?P<paren>[^()]{0,40})\))?\s*:\s*"
+    r"(?P<value>" + _NUM + r")(?:[ \t]*(?P<after>[A-Za-z][A-Za-z/%]*))?"
+)
+# vLLM benchmark_throughput: old "Throughput: A requests/s, B tokens/s",
+# new "Throughput: A requests/s, B total tokens/s, C output tokens/s".
+_THROUGHPUT = re.compile(
+    r"\bThroughput:\s*(?P<req>" + _NUM + r")\s*requests/s,\s*(?P<tok>" + _NUM + r")\s*"
+    r"(?:total\s+)?tokens/s(?:,\s*(?P<out>" + _NUM + r")\s*output\s+tokens/s)?"
+)
+_PCT_LATENCY = re.compile(
+    r"(?<![\w.])(?P<pct>\d{1,2})% percentile latency:\s*(?P<value>" + _NUM + r")\s*"
+    r"(?P<unit>seconds|second|secs|sec|s|ms)\b"
+)
+_COST_TIME = re.compile(r"\bcost time:?\s+(?P<value>" + _NUM + r")")
+_ONE_BATCH = (
+    (
+        re.compile(
+            r"\bPrefill\.\s+latency:\s*(?P<lat>" + _NUM + r")\s*s\s*,\s*"
+            r"throughput:\s*(?P<tput>" + _NUM + r")\s*tokens?/s"
+        ),
+        "prefill_latency_ms",
+        "prefill_throughput_tok_s",
+    ),
+    (
+        re.compile(
+            r"\bDecode\.\s+median latency:\s*(?P<lat>" + _NUM + r")\s*s\s*,\s*"
+            r"median throughput:\s*(?P<tput>" + _NUM + r")\s*tokens?/s"
+        ),
+        "decode_median_latency_ms",
+        "decode_median_throughput_tok_s",
+    ),
+    (
+        re.compile(
+            r"\bTotal\.\s+latency:\s*(?P<lat>" + _NUM + r")\s*s\s*,\s*"
+            r"throughput:\s*(?P<tput>" + _NUM + r")\s*tokens?/s"
+        ),
+        "total_latency_ms",
+        "total_throughput_tok_s",
+    ),
+)
+_OFFLINE_HEADER = re.compile(r"Offline Throughput Benchmark Result", re.IGNORECASE)
+_ANY_RESULT_HEADER = re.compile(r"Benchmark Result", re.IGNORECASE)
+_RULE = re.compile(r"^={10,}$")
+# Inside SGLang's offline block these also answer the throughput-mode keys.
+_OFFLINE_ALIASES = {
+    "request_throughput_req_s": "throughput_req_s",
+    "total_token_throughput_tok_s": "throughput_tok_s",
+    "output_token_throughput_tok_s": "output_throughput_tok_s",
+}
+_JSON_CONTRACT = {"avg_ms": "test_avg_ms", "p50_ms": "test_p50_ms", "p95_ms": "test_p95_ms"}
+_DIGEST_LINE = re.compile(r"^Output digest:\s*(?P<value>\S*)\s*$")
+_HEX = re.compile(r"^[0-9a-fA-F]+$")
+
+
+def _lines(text: str) -> Iterator[str]:
+    for raw in _LINE_SPLIT.split(text):
+        line = _ANSI.sub("", raw).strip()
+        if line:
+            yield line
+
+
+def _number(token: str, scale: Decimal = _ONE) -> float:
+    """A printed number (thousands separators allowed) times ``scale``, as a float."""
+    value = Decimal(token.replace(",", ""))
+    return float(value * scale) if value.is_finite() else float(value)
+
+
+def _json_object(line: str) -> dict | None:
+    if not (line.startswith("{") and line.endswith("}")):
+        return None
+    try:
+        value = json.loads(line)
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _json_number(value: object) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+class _Collector:
+    """Applies the last-occurrence-wins and non-finite-removes rules."""
+
+    def __init__(self) -> None:
+        self.metrics: dict[str, float] = {}
+
+    def put(self, key: str, value: float) -> None:
+        if math.isfinite(value):
+            self.metrics[key] = value
+        else:
+            self.metrics.pop(key, None)
+
+
+def _labelled(line: str, out: _Collector) -> list[str]:
+    """Parse every ``Label (unit): value`` pair on the line; returns the keys set."""
+    keys = []
+    for match in _LABELLED.finditer(line):
+        label = " ".join(match["label"].lower().split())
+        spec = _LABELS.get(label)
+        if spec is None:
+            continue
+        key, kind = spec
+        paren = match["paren"].strip().lower() if match["paren"] is not None else None
+        if kind == "plain":
+            unit = paren
+        else:
+            unit = paren if paren is not None else (match["after"] or "").lower() or None
+        scale = _UNIT_SCALES[kind].get(unit)
+        if scale is None:
+            continue
+        out.put(key, _number(match["value"], scale))
+        keys.append(key)
+    return keys
+
+
+def parse_metrics(text: str) -> dict[str, float]:
+    """Every metric found in one benchmark run's output, under canonical keys (see module doc).
+
+    Returns ``{}`` when nothing is recognised.  Times are converted to the unit in the key's name
+    (``Avg latency: 0.5 seconds`` -> ``latency_avg_ms == 500.0``).  NaN and infinite values are
+    skipped: they are never returned, and a non-finite last occurrence drops the key.
+    """
+    out = _Collector()
+    contract: dict | None = None
+    in_offline_block = False
+    for line in _lines(text):
+        obj = _json_object(line)
+        if obj is not None:
+            if _json_number(obj.get("avg_ms")) is not None:
+                contract = obj
+            continue
+        if _OFFLINE_HEADER.search(line):
+            in_offline_block = True
+            continue
+        if _RULE.match(line) or _ANY_RESULT_HEADER.search(line):
+            in_offline_block = False
+            continue
+
+        match = _THROUGHPUT.search(line)
+        if match:
+            out.put("throughput_req_s", _number(match["req"]))
+            out.put("throughput_tok_s", _number(match["tok"]))
+            if match["out"] is not None:
+                out.put("output_throughput_tok_s", _number(match["out"]))
+            continue
+        match = _PCT_LATENCY.search(line)
+        if match:
+            pct = int(match["pct"])
+            if pct in PERCENTILES:
+                scale = _UNIT_SCALES["ms"][match["unit"]]
+                out.put(f"latency_p{pct}_ms", _number(match["value"], scale))
+            continue
+        match = _COST_TIME.search(line)
+        if match:
+            out.put("prefix_caching_time_s", _number(match["value"]))
+            continue
+        one_batch = False
+        for pattern, latency_key, throughput_key in _ONE_BATCH:
+            match = pattern.search(line)
+            if match:
+                out.put(latency_key, _number(match["lat"], _KILO))
+                out.put(throughput_key, _number(match["tput"]))
+                one_batch = True
+                break
+        if one_batch:
+            continue
+
+        for key in _labelled(line, out):
+            alias = _OFFLINE_ALIASES.get(key) if in_offline_block else None
+            if alias is not None:
+                if key in out.metrics:
+                    out.metrics[alias] = out.metrics[key]
+                else:
+                    out.metrics.pop(alias, None)
+
+    if contract is not None:
+        for field, key in _JSON_CONTRACT.items():
+            value = _json_number(contract.get(field))
+            if value is not None:
+                out.metrics[key] = value
+    return out.metrics
+
+
+def parse_output_digest(text: str) -> str | None:
+    """The output-equivalence digest of one run, lower-cased hex, or None.
+
+    The last ``Output digest: <hex>`` line decides; if there is none (or its value is not hex),
+    the last JSON-object line carrying a hex ``result_digest`` (preferred) or ``output_digest``
+    string is used.
+    """
+    last_marker: str | None = None
+    json_digest: str | None = None
+    for line in _lines(text):
+        match = _DIGEST_LINE.match(line)
+        if match:
+            last_marker = match["value"]
+            continue
+        obj = _json_object(line)
+        if obj is None:
+            continue
+        for field in ("result_digest", "output_digest"):
+            value = obj.get(field)
+            if isinstance(value, str) and _HEX.match(value):
+                json_digest = value.lower()
+                break
+    if last_marker is not None and _HEX.match(last_marker):
+        return last_marker.lower()
+    return json_digest
+
+
+# --------------------------------------------------------------------------------------------
+# Perf commands
+
+MODES = ("serving", "latency", "throughput", "prefix_caching", "standalone")
+
+_MODE_PATTERNS = (
+    ("prefix_caching", re.compile(r"benchmark_prefix_caching(?:\.py)?\b")),
+    (
+        "standalone",
+        re.compile(
+            r"sglang\.bench_one_batch(?:_server)?\b|bench_one_batch(?:_server)?\.py"
+            r"|sglang\.bench_latency\b"
+        ),
+    ),
+    (
+        "throughput",
+        re.compile(r"benchmark_throughput\.py|\bbench\s+throughput\b|bench_offline_throughput\b"),
+    ),
+    ("latency", re.compile(r"benchmark_latency\.py|\bbench\s+latency\b")),
+)
+
+_PRIMARY = {
+    "serving": "ttft_mean_ms",
+    "latency": "latency_avg_ms",
+    "throughput": "throughput_tok_s",
+    "prefix_caching": "prefix_caching_time_s",
+    "standalone": "total_throughput_tok_s",
+}
+
+
+def benchmark_mode(command: str) -> str:
+    """Classify a perf command: latency, throughput, prefix_caching, standalone, else serving.
+
+    ``benchmark_latency.py`` / ``vllm bench latency`` -> latency; ``benchmark_throughput.py`` /
+    ``vllm bench throughput`` / SGLang ``bench_offline_throughput`` -> throughput;
+    ``benchmark_prefix_caching.py`` -> prefix_caching; SGLang ``bench_one_batch`` (and its old name
+    ``bench_latency``) -> standalone; anything else (``benchmark_serving.py``, ``vllm bench serve``,
+    ``sglang.bench_serving``) -> serving.
+    """
+    for mode, pattern in _MODE_PATTERNS:
+        if pattern.search(command):
+            return mode
+    return "serving"
+
+
+def default_primary_metric(mode: str) -> str:
+    """The metric a task of this mode is decided on when its entry names none."""
+    try:
+        return _PRIMARY[mode]
+    except KeyError:
+        raise ValueError(
+            f"unknown benchmark mode {mode!r}; known modes: {', '.join(MODES)}"
+        ) from None
