@@ -9,6 +9,9 @@ min_version("9.27")
 configfile: "config/config.yaml"
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/repos.smk"
 include: "rules/mining.smk"
@@ -18,6 +21,7 @@ include: "rules/envs.smk"
 include: "rules/agents.smk"
 include: "rules/bench.smk"
 include: "rules/score.smk"
+include: "rules/paper.smk"
 
 
 rule all:

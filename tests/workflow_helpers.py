@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a workflow run needs from the project (the isobench package itself is installed).
-PROJECT_PARTS = ("Snakefile", "rules", "scripts", "config", "demo", "profiles", "data", "report")
+PROJECT_PARTS = ("Snakefile", "rules", "scripts", "config", "envs", "demo", "profiles", "data", "report")
 
 
 def copy_project(dest: Path) -> Path:

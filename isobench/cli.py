@@ -1,0 +1,72 @@
+"""A small command line for things outside the workflow: checking configs, exporting predictions.
+
+isobench check-config config/config.yaml     validate a config and its commit lists
+isobench export-predictions results/runs/AGENT -o preds.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import yaml
+
+from isobench.config import SCHEMA_DIR, ConfigError, agent_table, load_commit_list
+
+
+def check_config(path: Path) -> int:
+    from snakemake.utils import validate  # heavy import, only for this command
+
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    validate(config, str(SCHEMA_DIR / "config.schema.yaml"))
+    agent_table(config["agents"])
+    for name, repo in config["repos"].items():
+        entries = load_commit_list(repo["commits"])
+        print(f"{name}: {len(entries)} task(s) in {repo['commits']}")
+    print(f"{path}: ok ({len(config['agents'])} agent(s))")
+    return 0
+
+
+def export_predictions(run_dir: Path, out) -> int:
+    """Write every attempt under results/runs/<agent>/ as SWE-bench/GSO predictions JSONL."""
+    count = 0
+    for run_json in sorted(
+        run_dir.glob("*/*/*/run.json"), key=lambda p: (p.parent.parent, int(p.parent.name))
+    ):
+        run = json.loads(run_json.read_text(encoding="utf-8"))
+        patch = (run_json.parent / "patch.diff").read_text(encoding="utf-8")
+        row = {
+            "instance_id": run["instance_id"],
+            "model_patch": patch,
+            "model_name_or_path": run.get("model") or run["agent"],
+        }
+        out.write(json.dumps(row) + "\n")
+        count += 1
+    print(f"exported {count} prediction(s) from {run_dir}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="isobench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("check-config", help="validate a config file and the commit lists it names")
+    p.add_argument("config", type=Path)
+    p = sub.add_parser("export-predictions", help="export an agent's attempts as predictions JSONL")
+    p.add_argument("run_dir", type=Path, help="results/runs/<agent>")
+    p.add_argument("-o", "--output", type=argparse.FileType("w"), default=sys.stdout)
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "check-config":
+            return check_config(args.config)
+        return export_predictions(args.run_dir, args.output)
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

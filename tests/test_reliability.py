@@ -1,0 +1,87 @@
+"""Faults and bad inputs injected into real workflow runs on a toy study."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+
+from tests.toy_project import make_toy_project
+from tests.workflow_helpers import dry_run_jobs, snakemake
+
+MISSING = "d3b07384d113edec49eaa6238ad5ff00c0ffee42"
+CANARY = "sk-canary-0123456789abcdef0123456789abcdef"
+
+
+def test_failing_task_is_a_status_row_and_secrets_stay_out(tmp_path):
+    toy = make_toy_project(tmp_path)
+    env = {**os.environ, "OPENAI_API_KEY": CANARY, "ISOBENCH_CANARY_TOKEN": CANARY}
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", "results/opt_at_k.csv"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    scores = pd.read_csv(tmp_path / "results" / "scores" / "toy.csv")
+    status = scores.set_index(["agent", "commit"])["status"]
+    assert status[("oracle", toy["fast"])] == "passed"
+    assert status[("oracle", toy["other"])] == "base_failed"
+    reason = scores.set_index(["agent", "commit"])["reason"][("oracle", toy["other"])]
+    assert "exit code" in reason
+    bench = json.loads((tmp_path / "results/bench/oracle/toy" / toy["other"] / "1.json").read_text())
+    assert "does_not_exist.py" in bench["samples"][0]["output_tail"]
+    table = pd.read_csv(tmp_path / "results" / "opt_at_k.csv").set_index("agent")
+    assert table.loc["oracle", "n_tasks"] == 1 and table.loc["oracle", "n_tasks_all"] == 2
+    assert table.loc["oracle", "opt_at_k"] == 1.0
+    # the canary key is in the environment of every job, and must be nowhere on disk
+    for top in ("results", "logs", ".snakemake"):
+        for path in (tmp_path / top).rglob("*"):
+            if path.is_file():
+                assert CANARY not in path.read_bytes().decode(errors="replace"), path
+
+
+def test_commit_not_in_repository_names_list_line_and_commit(tmp_path):
+    make_toy_project(tmp_path, broken=False)
+    commits = tmp_path / "config" / "commits" / "toy.yaml"
+    commits.write_text(commits.read_text() + f"- commit: {MISSING}\n  perf_command: python bench.py\n")
+    proc = snakemake(tmp_path, "--cores", "1", f"results/tasks/toy/{MISSING}/task.json")
+    assert proc.returncode != 0
+    assert f"config/commits/toy.yaml, line 4: commit {MISSING} is not in repository toy" in proc.stdout + proc.stderr
+
+
+def test_kill_9_mid_job_leaves_no_partial_result_and_a_rerun_completes(tmp_path):
+    toy = make_toy_project(tmp_path, delay=0.4, repetitions=6, broken=False)
+    bench_dir = tmp_path / "results" / "bench"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "snakemake", "--cores", "1", "results/opt_at_k.csv"],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.time() + 120
+    logs = tmp_path / "logs" / "bench"
+    while time.time() < deadline and not (logs.exists() and any(logs.rglob("*.log"))):
+        time.sleep(0.2)
+    time.sleep(1.0)  # inside the bench job now, timing the variants
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    # whatever is on disk is either absent or a complete result
+    for path in bench_dir.rglob("*.json") if bench_dir.exists() else []:
+        json.loads(path.read_text())
+    assert dry_run_jobs(tmp_path, "results/opt_at_k.csv").get("bench", 0) >= 1
+    # the documented recovery: release the killed run's lock, then run again
+    assert snakemake(tmp_path, "--unlock").returncode == 0
+    done = snakemake(tmp_path, "--cores", "2", "results/opt_at_k.csv", timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = pd.read_csv(tmp_path / "results" / "opt_at_k.csv").set_index("agent")
+    assert table.loc["oracle", "opt_at_k"] == 1.0
+    assert toy["fast"]
