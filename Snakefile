@@ -24,9 +24,12 @@ include: "rules/score.smk"
 include: "rules/paper.smk"
 
 
+# Every attempt's bench result is listed, so deleting any result and running `snakemake` again
+# re-makes it (Snakemake does not rebuild deleted intermediates of an up-to-date named target).
 rule all:
     default_target: True
     input:
         "results/opt_at_k.csv",
+        all_bench_files(),
         expand("results/mining/{repo}/candidates.jsonl", repo=REPOS),
         expand("results/dataset/{repo}.jsonl", repo=REPOS),

@@ -78,6 +78,14 @@ def attempt_files(repo, pattern):
     ]
 
 
+def all_bench_files():
+    return [
+        f
+        for repo in REPOS
+        for f in attempt_files(repo, "results/bench/{agent}/{repo}/{commit}/{k}.json")
+    ]
+
+
 def bench_files(wildcards):
     return attempt_files(
         wildcards.repo, "results/bench/{agent}/{repo}/{commit}/{k}.json"

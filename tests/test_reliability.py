@@ -36,7 +36,9 @@ def test_failing_task_is_a_status_row_and_secrets_stay_out(tmp_path):
     assert status[("oracle", toy["other"])] == "base_failed"
     reason = scores.set_index(["agent", "commit"])["reason"][("oracle", toy["other"])]
     assert "exit code" in reason
-    bench = json.loads((tmp_path / "results/bench/oracle/toy" / toy["other"] / "1.json").read_text())
+    bench = json.loads(
+        (tmp_path / "results/bench/oracle/toy" / toy["other"] / "1.json").read_text()
+    )
     assert "does_not_exist.py" in bench["samples"][0]["output_tail"]
     table = pd.read_csv(tmp_path / "results" / "opt_at_k.csv").set_index("agent")
     assert table.loc["oracle", "n_tasks"] == 1 and table.loc["oracle", "n_tasks_all"] == 2
@@ -51,10 +53,15 @@ def test_failing_task_is_a_status_row_and_secrets_stay_out(tmp_path):
 def test_commit_not_in_repository_names_list_line_and_commit(tmp_path):
     make_toy_project(tmp_path, broken=False)
     commits = tmp_path / "config" / "commits" / "toy.yaml"
-    commits.write_text(commits.read_text() + f"- commit: {MISSING}\n  perf_command: python bench.py\n")
+    commits.write_text(
+        commits.read_text() + f"- commit: {MISSING}\n  perf_command: python bench.py\n"
+    )
     proc = snakemake(tmp_path, "--cores", "1", f"results/tasks/toy/{MISSING}/task.json")
     assert proc.returncode != 0
-    assert f"config/commits/toy.yaml, line 4: commit {MISSING} is not in repository toy" in proc.stdout + proc.stderr
+    assert (
+        f"config/commits/toy.yaml, line 4: commit {MISSING} is not in repository toy"
+        in proc.stdout + proc.stderr
+    )
 
 
 def test_kill_9_mid_job_leaves_no_partial_result_and_a_rerun_completes(tmp_path):

@@ -16,7 +16,7 @@ import yaml
 from snakemake.utils import validate
 
 from isobench.config import agent_table, load_commit_list
-from tests.workflow_helpers import ROOT, copy_project, dry_run_jobs, snakemake
+from tests.workflow_helpers import ROOT, api_dry_run, copy_project, dry_run_jobs, snakemake
 
 SCHEMA = str(ROOT / "config" / "schemas" / "config.schema.yaml")
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
@@ -120,6 +120,7 @@ def test_demo_outputs_are_complete(demo_run):
 @pytest.mark.e2e
 def test_demo_second_run_has_nothing_to_do(demo_run):
     assert dry_run_jobs(demo_run) == {}
+    assert api_dry_run(demo_run) == []
 
 
 @pytest.mark.e2e

@@ -9,7 +9,17 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # What a workflow run needs from the project (the isobench package itself is installed).
-PROJECT_PARTS = ("Snakefile", "rules", "scripts", "config", "envs", "demo", "profiles", "data", "report")
+PROJECT_PARTS = (
+    "Snakefile",
+    "rules",
+    "scripts",
+    "config",
+    "envs",
+    "demo",
+    "profiles",
+    "data",
+    "report",
+)
 
 
 def copy_project(dest: Path) -> Path:
@@ -47,3 +57,27 @@ def dry_run_jobs(workdir: Path, *targets: str) -> dict[str, int]:
         if in_table and len(parts) == 2 and parts[1].isdigit() and parts[0] != "total":
             counts[parts[0]] = int(parts[1])
     return counts
+
+
+def api_dry_run(workdir: Path, *targets: str) -> list[str]:
+    """Dry run through Snakemake's Python API; returns the output files that would be (re)made."""
+    import os
+
+    from snakemake.api import DAGSettings, OutputSettings, ResourceSettings, SnakemakeApi
+    from snakemake.settings.types import ConfigSettings
+
+    updated: list[str] = []
+    cwd = os.getcwd()  # workflow(workdir=...) changes the process's directory
+    try:
+        with SnakemakeApi(OutputSettings(dryrun=True, quiet={"all"})) as api:
+            workflow = api.workflow(
+                resource_settings=ResourceSettings(cores=1),
+                config_settings=ConfigSettings(),
+                snakefile=workdir / "Snakefile",
+                workdir=workdir,
+            )
+            dag = workflow.dag(DAGSettings(targets=set(targets) if targets else set()))
+            dag.execute_workflow(executor="local", pseudo_executor="dryrun", updated_files=updated)
+    finally:
+        os.chdir(cwd)
+    return sorted(str(Path(p)) for p in updated)
