@@ -1,0 +1,144 @@
+"""What the LLM stages cost: per-(stage, model) tables and estimates for a full run.
+
+Prices come from litellm's bundled model cost map (``cost_per_token``; imported lazily, with
+``LITELLM_LOCAL_MODEL_COST_MAP=True`` so no network is touched) unless an explicit ``prices``
+mapping ``{model: (usd_per_prompt_token, usd_per_completion_token)}`` is given.  A model without
+a known price costs ``None`` (unknown), never 0 and never an exception.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from isobench.io import write_text_atomic
+
+COLUMNS = ("stage", "model", "calls", "prompt_tokens", "completion_tokens", "cost_usd")
+
+
+def cost_for(
+    model: str,
+    prompt_tokens: int,
+    completion_tokens: int,
+    prices: Mapping[str, tuple[float, float]] | None = None,
+) -> float | None:
+    """USD for one call's token counts, or None when the model has no known price."""
+    if prices and model in prices:
+        per_in, per_out = prices[model]
+        return float(prompt_tokens) * float(per_in) + float(completion_tokens) * float(per_out)
+    from isobench.llm.client import _litellm
+
+    litellm = _litellm()
+    try:
+        cost_in, cost_out = litellm.cost_per_token(
+            model=model, prompt_tokens=int(prompt_tokens), completion_tokens=int(completion_tokens)
+        )
+    except Exception:  # litellm raises for models missing from its map
+        return None
+    return float(cost_in) + float(cost_out)
+
+
+def estimate_cost(
+    n_calls: int,
+    prompt_tokens: int,
+    completion_tokens: int,
+    model: str,
+    prices: Mapping[str, tuple[float, float]] | None = None,
+) -> float | None:
+    """USD for ``n_calls`` calls averaging ``prompt_tokens`` in and ``completion_tokens`` out.
+
+    For "what would a full run cost" notes, e.g. ``estimate_cost(54 * 3, 12_000, 2_000,
+    "openai/gpt-4o")`` for three judge calls per task on 54 tasks. None if the price is unknown.
+    """
+    one = cost_for(model, prompt_tokens, completion_tokens, prices=prices)
+    return None if one is None else one * int(n_calls)
+
+
+def _flat(entry: Any) -> dict:
+    """A call record from a store entry, a flat record, or an LLMResponse."""
+    if hasattr(entry, "record") and callable(entry.record):
+        entry = entry.record()
+    if "response" in entry:  # a store entry
+        usage = (entry.get("response") or {}).get("usage") or {}
+        model = (entry.get("request") or {}).get("model") or (entry.get("response") or {}).get(
+            "model"
+        )
+        return {
+            "stage": entry.get("stage") or "",
+            "model": model or "",
+            "prompt_tokens": int(usage.get("prompt_tokens") or 0),
+            "completion_tokens": int(usage.get("completion_tokens") or 0),
+            "cost_usd": entry.get("cost_usd"),
+        }
+    return {
+        "stage": entry.get("stage") or "",
+        "model": entry.get("model") or "",
+        "prompt_tokens": int(entry.get("prompt_tokens") or 0),
+        "completion_tokens": int(entry.get("completion_tokens") or 0),
+        "cost_usd": entry.get("cost_usd"),
+    }
+
+
+def cost_table(entries: Iterable[Any], *, total: bool = False) -> list[dict]:
+    """One row per (stage, model): calls, token sums and cost, sorted by stage then model.
+
+    ``entries`` may be store entries (:meth:`RecordStore.entries`), flat call records
+    (:attr:`LLMClient.calls`, :meth:`LLMResponse.record`) or LLMResponse objects.  ``cost_usd``
+    of a row is None when any of its calls has no known price (a partial sum would understate
+    it).  ``total=True`` appends a row with stage and model ``"*"``.
+    """
+    groups: dict[tuple[str, str], dict] = {}
+    for raw in entries:
+        rec = _flat(raw)
+        row = groups.setdefault(
+            (rec["stage"], rec["model"]),
+            {
+                "stage": rec["stage"],
+                "model": rec["model"],
+                "calls": 0,
+                "prompt_tokens": 0,
+                "completion_tokens": 0,
+                "cost_usd": 0.0,
+            },
+        )
+        row["calls"] += 1
+        row["prompt_tokens"] += rec["prompt_tokens"]
+        row["completion_tokens"] += rec["completion_tokens"]
+        if rec["cost_usd"] is None or row["cost_usd"] is None:
+            row["cost_usd"] = None
+        else:
+            row["cost_usd"] += float(rec["cost_usd"])
+    rows = [groups[k] for k in sorted(groups)]
+    for row in rows:
+        if row["cost_usd"] is not None:
+            row["cost_usd"] = round(row["cost_usd"], 8)
+    if total:
+        costs = [r["cost_usd"] for r in rows]
+        rows.append(
+            {
+                "stage": "*",
+                "model": "*",
+                "calls": sum(r["calls"] for r in rows),
+                "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
+                "completion_tokens": sum(r["completion_tokens"] for r in rows),
+                "cost_usd": None if any(c is None for c in costs) else round(sum(costs), 8),
+            }
+        )
+    return rows
+
+
+def cost_csv(rows: Iterable[Mapping[str, Any]]) -> str:
+    """CSV text of :func:`cost_table` rows (unknown cost = empty cell)."""
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", extrasaction="ignore")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({k: ("" if row.get(k) is None else row.get(k)) for k in COLUMNS})
+    return out.getvalue()
+
+
+def write_cost_csv(path: str | os.PathLike, rows: Iterable[Mapping[str, Any]]) -> None:
+    write_text_atomic(path, cost_csv(rows))
