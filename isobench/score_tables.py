@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import replace
 
 import pandas as pd
 
 from isobench import scoring, stats
+from isobench.bench.runner import paired_values
 from isobench.scoring import Thresholds
 
 SCORE_COLUMNS = [
@@ -16,7 +18,7 @@ SCORE_COLUMNS = [
     "primary_metric", "direction", "base_median", "human_median", "agent_median",
     "human_speedup", "agent_speedup", "agent_speedup_ci_low", "agent_speedup_ci_high", "agent_p",
     "agent_vs_human", "agent_vs_human_ci_low", "agent_vs_human_ci_high", "pct_vs_human",
-    "hard_class", "opt_base", "opt_commit", "human_valid", "task_human_speedup",
+    "hard_class", "opt_base", "opt_commit", "opt_commit_point", "human_valid", "task_human_speedup",
     "task_human_ci_low", "task_human_ci_high", "task_human_p", "review_flag",
     "patch_files", "patch_lines",
 ]  # fmt: skip
@@ -27,18 +29,6 @@ OPT_COLUMNS = [
 ]  # fmt: skip
 
 
-def _timed(record: dict, variant: str) -> list[float]:
-    primary = record["primary_metric"]
-    return [
-        s["metrics"][primary]
-        for s in record.get("samples", [])
-        if s["variant"] == variant
-        and not s["warmup"]
-        and not s["error"]
-        and primary in s["metrics"]
-    ]
-
-
 def task_human_validity(
     records: Iterable[dict], th: Thresholds, n_resamples: int, seed: int
 ) -> dict:
@@ -46,12 +36,16 @@ def task_human_validity(
 
     A task is human-valid when the human commit is significantly better than its parent on this
     hardware (one-sided Mann-Whitney p < alpha and the bootstrap interval above 1) by at least
-    ``min_human_speedup``.
+    ``min_human_speedup``. Base and human are paired by round within each job.
     """
     records = list(records)
-    base = [v for r in records for v in _timed(r, "base")]
-    human = [v for r in records for v in _timed(r, "human")]
-    if not base or not human:
+    base: list[float] = []
+    human: list[float] = []
+    for record in records:
+        b, h = paired_values(record.get("samples", []), "base", "human", record["primary_metric"])
+        base += b
+        human += h
+    if not base:
         return {
             "human_valid": False,
             "estimate": None,
@@ -59,7 +53,9 @@ def task_human_validity(
             "ci_high": None,
             "p_value": None,
         }
-    cmp = stats.compare(base, human, records[0]["direction"], n_resamples=n_resamples, seed=seed)
+    cmp = stats.compare(
+        base, human, records[0]["direction"], paired=True, n_resamples=n_resamples, seed=seed
+    )
     d = cmp.as_dict()
     return {
         "human_valid": stats.significant_improvement(cmp, th.alpha)
@@ -92,12 +88,13 @@ def attempt_rows(bench: list[dict], runs: dict[tuple, dict], scoring_cfg: dict) 
         status = record["status"]
         agent_vs_base = _get(sp.get("agent_vs_base"), "estimate")
         agent_vs_human = _get(sp.get("agent_vs_human"), "estimate")
-        opt_base, opt_commit = scoring.opt_flags(status, agent_vs_base, agent_vs_human, th)
-        pct = scoring.pct_from_medians(
-            _get(summary.get("agent"), "median"),
-            _get(summary.get("human"), "median"),
-            record["direction"],
+        vs_human_high = _get(sp.get("agent_vs_human"), "ci_high")
+        opt_base, opt_commit = scoring.opt_flags(
+            status, agent_vs_base, agent_vs_human, th, vs_human_high
         )
+        point = replace(th, opt_commit_rule="point")
+        opt_commit_point = scoring.opt_flags(status, agent_vs_base, agent_vs_human, point)[1]
+        pct = scoring.pct_from_speedup(agent_vs_human, record["direction"])
         valid = validity[record["commit"]]
         run = runs.get((record["agent"], record["commit"], record["k"]), {})
         flag = ""
@@ -131,6 +128,7 @@ def attempt_rows(bench: list[dict], runs: dict[tuple, dict], scoring_cfg: dict) 
                 "hard_class": scoring.hard_class(status, pct, th.hard_band_pct),
                 "opt_base": opt_base,
                 "opt_commit": opt_commit,
+                "opt_commit_point": opt_commit_point,
                 "human_valid": valid["human_valid"],
                 "task_human_speedup": valid["estimate"],
                 "task_human_ci_low": valid["ci_low"],

@@ -49,6 +49,7 @@ class Thresholds:
     alpha: float = 0.05  # significance level for "the human speedup is real"
     min_human_speedup: float = 1.05  # ... and it must be at least this large to make a task
     absurd_speedup: float = 10.0  # speedups this far beyond the human are flagged for review
+    opt_commit_rule: str = "ci"  # "ci": interval upper end vs threshold; "point": GSO's estimate
 
     @classmethod
     def from_config(cls, scoring: Mapping) -> Thresholds:
@@ -59,6 +60,7 @@ class Thresholds:
             alpha=float(scoring.get("alpha", cls.alpha)),
             min_human_speedup=float(scoring.get("min_human_speedup", cls.min_human_speedup)),
             absurd_speedup=float(scoring.get("absurd_speedup", cls.absurd_speedup)),
+            opt_commit_rule=str(scoring.get("opt_commit_rule", cls.opt_commit_rule)),
         )
 
 
@@ -67,17 +69,28 @@ def _finite(x) -> bool:
 
 
 def opt_flags(
-    status: str, speedup_vs_base: float | None, speedup_vs_human: float | None, th: Thresholds
+    status: str,
+    speedup_vs_base: float | None,
+    speedup_vs_human: float | None,
+    th: Thresholds,
+    vs_human_ci_high: float | None = None,
 ) -> tuple[bool, bool]:
     """GSO: opt_base = correct and >= threshold over base; opt_commit = opt_base and > p of human.
 
     With a single perf test per task, GSO's geometric mean (over base) and harmonic mean (over the
-    commit) reduce to the one speedup itself.
+    commit) reduce to the one speedup itself. With ``th.opt_commit_rule == "ci"`` (the default)
+    the human comparison fails only when the evidence says so: the upper end of the 95 % interval
+    of the speedup relative to the human must exceed the threshold. A patch identical to the human
+    commit then never fails on timing noise, while a clearly slower one still does. ``"point"``
+    is GSO's rule on the point estimate.
     """
     if status != "passed" or not _finite(speedup_vs_base):
         return False, False
     opt_base = speedup_vs_base >= th.opt_base
-    opt_commit = opt_base and _finite(speedup_vs_human) and speedup_vs_human > th.opt_commit
+    evidence = speedup_vs_human
+    if th.opt_commit_rule == "ci" and _finite(vs_human_ci_high):
+        evidence = max(vs_human_ci_high, speedup_vs_human if _finite(speedup_vs_human) else 0.0)
+    opt_commit = opt_base and _finite(evidence) and evidence > th.opt_commit
     return bool(opt_base), bool(opt_commit)
 
 
@@ -90,16 +103,18 @@ def opt_p_flag(status: str, speedup_vs_base, speedup_vs_human, p: float, th: Thr
     return _finite(speedup_vs_human) and speedup_vs_human > p
 
 
-def pct_from_medians(agent: float | None, human: float | None, direction: str) -> float | None:
+def pct_from_speedup(speedup_vs_human: float | None, direction: str) -> float | None:
     """ISO-Bench's percent improvement of the agent over the human patch (positive: agent better).
 
-    Lower-is-better metrics: (human - agent) / human; higher-is-better: (agent - human) / human.
+    ISO-Bench computes (human - agent) / human for lower-is-better metrics and (agent - human) /
+    human for higher-is-better ones. With s = the agent's speedup relative to the human (> 1:
+    agent better) these are 1 - 1/s and s - 1.
     """
-    if not _finite(agent) or not _finite(human) or human == 0:
+    if not _finite(speedup_vs_human) or speedup_vs_human <= 0:
         return None
     if direction == "lower":
-        return (human - agent) / human * 100.0
-    return (agent - human) / human * 100.0
+        return (1.0 - 1.0 / speedup_vs_human) * 100.0
+    return (speedup_vs_human - 1.0) * 100.0
 
 
 def hard_class(status: str, pct: float | None, band_pct: float) -> str:

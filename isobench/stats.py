@@ -71,30 +71,43 @@ def compare(
     candidate: Sequence[float],
     direction: str,
     *,
+    paired: bool = False,
     n_resamples: int = 2000,
     confidence: float = 0.95,
     seed: int = 0,
 ) -> Comparison:
-    """Compare two independent timing samples.
+    """Compare two timing samples of the same metric.
 
-    The interval is a percentile bootstrap of the ratio of medians (resampling each sample on its
-    own). BCa is not used: with the handful of repetitions a benchmark affords, its jackknife step
-    degenerates whenever several samples tie. The p-value is a one-sided Mann-Whitney U test of
-    "the candidate is better than the reference".
+    Unpaired: the estimate is the ratio of medians and the interval a percentile bootstrap that
+    resamples each sample on its own. Paired (``reference[i]`` and ``candidate[i]`` measured in the
+    same interleaved round): the estimate is the median of the per-round ratios and the bootstrap
+    resamples rounds, so load that hits both runs of a round cancels out. BCa is not used: with
+    the handful of repetitions a benchmark affords, its jackknife step degenerates whenever samples
+    tie. The p-value is always a one-sided Mann-Whitney U test of "the candidate is better".
     """
     _check_direction(direction)
     ref = np.asarray(reference, dtype=float)
     cand = np.asarray(candidate, dtype=float)
     if ref.size == 0 or cand.size == 0:
         return Comparison(math.nan, math.nan, math.nan, math.nan, int(ref.size), int(cand.size))
-    estimate = ratio_of_medians(ref, cand, direction)
+    if paired and ref.size != cand.size:
+        raise ValueError(f"paired comparison needs equal sizes, got {ref.size} and {cand.size}")
     rng = np.random.default_rng(seed)
-    ref_idx = rng.integers(0, ref.size, size=(n_resamples, ref.size))
-    cand_idx = rng.integers(0, cand.size, size=(n_resamples, cand.size))
-    ref_med = np.median(ref[ref_idx], axis=1)
-    cand_med = np.median(cand[cand_idx], axis=1)
     with np.errstate(divide="ignore", invalid="ignore"):
-        ratios = ref_med / cand_med if direction == "lower" else cand_med / ref_med
+        if paired:
+            per_round = ref / cand if direction == "lower" else cand / ref
+            estimate = float(np.median(per_round))
+            idx = rng.integers(0, per_round.size, size=(n_resamples, per_round.size))
+            ratios = np.median(per_round[idx], axis=1)
+        else:
+            estimate = ratio_of_medians(ref, cand, direction)
+            ref_med = np.median(
+                ref[rng.integers(0, ref.size, size=(n_resamples, ref.size))], axis=1
+            )
+            cand_med = np.median(
+                cand[rng.integers(0, cand.size, size=(n_resamples, cand.size))], axis=1
+            )
+            ratios = ref_med / cand_med if direction == "lower" else cand_med / ref_med
     ratios = ratios[np.isfinite(ratios)]
     alpha = (1.0 - confidence) / 2.0
     if ratios.size:

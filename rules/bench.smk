@@ -20,6 +20,7 @@ rule bench:
         warmup=config["evaluation"]["warmup"],
         repetitions=config["evaluation"]["repetitions"],
         timeout_s=config["evaluation"]["timeout_s"],
+        cpu_threads=config["evaluation"]["cpu_threads"],
         bootstrap_resamples=config["scoring"]["bootstrap_resamples"],
         seed=config["scoring"]["seed"],
     script:

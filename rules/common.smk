@@ -100,3 +100,52 @@ def run_files(wildcards):
 
 def agent_attempts():
     return {a: agent["attempts"] for a, agent in AGENTS.items()}
+
+
+# --- Agents (isobench.agents): appended helpers -------------------------------------------------
+
+BUILTIN_AGENT_KEYS = ("id", "adapter", "attempts", "model", "predictions")
+LLM_CLIENT_KEYS = ("mode", "store", "timeout_s", "max_retries", "prices")
+
+
+def agent_params(wildcards):
+    """The agent entry an attempt gets.
+
+    Builtin adapters (oracle, noop, predictions) get only their own keys, so the schema defaults
+    of the model-backed agents' keys never change their params (and never re-run them).
+    Model-backed agents also get their run directory (the trajectory is kept beside run.json)
+    and, for mini, the LLM client settings: the workflow's `llm` section (when there is one)
+    under the agent's own `llm` block.
+    """
+    agent = AGENTS[wildcards.agent]
+    if agent["adapter"] in ("oracle", "noop", "predictions"):
+        return {k: v for k, v in agent.items() if k in BUILTIN_AGENT_KEYS}
+    entry = dict(agent)
+    entry["run_dir"] = (
+        f"results/runs/{wildcards.agent}/{wildcards.repo}/{wildcards.commit}/{wildcards.k}"
+    )
+    if agent["adapter"] == "mini":
+        shared = {
+            k: v for k, v in (config.get("llm") or {}).items() if k in LLM_CLIENT_KEYS
+        }
+        entry["llm"] = {**shared, **(agent.get("llm") or {})}
+    return entry
+
+
+def agent_llm_slots(wildcards):
+    """One `llm_api` slot for an attempt of a model-backed agent (limits concurrent agents)."""
+    return (
+        0
+        if AGENTS[wildcards.agent]["adapter"] in ("oracle", "noop", "predictions")
+        else 1
+    )
+
+
+def agent_run_records(wildcards):
+    """Every attempt's run.json of one agent, over all repositories and tasks."""
+    return [
+        f"results/runs/{wildcards.agent}/{repo}/{e.commit}/{k}/run.json"
+        for repo in REPOS
+        for e in TASKS[repo]
+        for k in range(1, AGENTS[wildcards.agent]["attempts"] + 1)
+    ]

@@ -23,7 +23,7 @@ def main(input, output, params):
         bootstrap_resamples=params.bootstrap_resamples,
         seed=params.seed,
     )
-    with LocalExecutor(Path(repo["path"]), Path(input.perf_test)) as executor:
+    with LocalExecutor(Path(repo["path"]), Path(input.perf_test), params.cpu_threads) as executor:
         result = bench_attempt(executor, task, run, patch, settings)
     result["env"] = read_json(input.env)
     log.info(

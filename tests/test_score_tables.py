@@ -14,12 +14,12 @@ CFG = {"bootstrap_resamples": 300, "opt_at_k_trials": 200, "seed": 0}
 def bench(agent, commit, k, status, base, human, agent_values=None, direction="lower"):
     samples = []
     for variant, values in (("base", base), ("human", human), ("agent", agent_values or [])):
-        for v in values:
-            samples.append(
-                {"variant": variant, "warmup": False, "error": None, "metrics": {"m": v}}
-            )
+        for rnd, v in enumerate(values, start=1):
+            sample = {"variant": variant, "round": rnd, "warmup": False, "error": None}
+            samples.append({**sample, "metrics": {"m": v}})
     # a warm-up sample that must be ignored
-    samples.append({"variant": "base", "warmup": True, "error": None, "metrics": {"m": 1e9}})
+    warm = {"variant": "base", "round": 0, "warmup": True, "error": None}
+    samples.append({**warm, "metrics": {"m": 1e9}})
 
     def est(ref, cand):
         if not ref or not cand:

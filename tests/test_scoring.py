@@ -41,12 +41,12 @@ def test_opt_p_flag_sweeps_the_human_fraction():
     assert not scoring.opt_p_flag("passed", 1.1, 2.0, 0.0, TH)
 
 
-def test_pct_from_medians_sign_convention():
-    # latency 100 ms (human) vs 90 ms (agent): agent 10 % better
-    assert scoring.pct_from_medians(90.0, 100.0, "lower") == pytest.approx(10.0)
-    # throughput 100 (human) vs 90 (agent): agent 10 % worse
-    assert scoring.pct_from_medians(90.0, 100.0, "higher") == pytest.approx(-10.0)
-    assert scoring.pct_from_medians(None, 100.0, "lower") is None
+def test_pct_from_speedup_sign_convention():
+    # latency 100 ms (human) vs 90 ms (agent): speedup 100/90, agent (100-90)/100 = 10 % better
+    assert scoring.pct_from_speedup(100 / 90, "lower") == pytest.approx(10.0)
+    # throughput 100 (human) vs 90 (agent): speedup 0.9, agent (90-100)/100 = 10 % worse
+    assert scoring.pct_from_speedup(0.9, "higher") == pytest.approx(-10.0)
+    assert scoring.pct_from_speedup(None, "lower") is None
 
 
 @pytest.mark.parametrize(
@@ -85,3 +85,12 @@ def test_opt_at_k_bootstrap_matches_combinatorics():
 def test_thresholds_from_config():
     th = Thresholds.from_config({"opt_base_threshold": 1.5, "hard_band_pct": 10})
     assert th.opt_base == 1.5 and th.hard_band_pct == 10.0 and th.opt_commit == 0.95
+
+
+def test_opt_commit_ci_rule_forgives_noise_but_not_a_slow_patch():
+    # identical code measured 0.91x of the human, interval up to 1.05: noise, not a failure
+    assert scoring.opt_flags("passed", 2.0, 0.91, TH, vs_human_ci_high=1.05) == (True, True)
+    # clearly slower: the whole interval is below 0.95
+    assert scoring.opt_flags("passed", 2.0, 0.6, TH, vs_human_ci_high=0.8) == (True, False)
+    point = Thresholds(opt_commit_rule="point")
+    assert scoring.opt_flags("passed", 2.0, 0.91, point, vs_human_ci_high=1.05) == (True, False)

@@ -80,3 +80,17 @@ def test_wilson_interval_hand_computed():
     lo0, hi0 = stats.wilson_interval(0, 39)
     # 0 successes: upper bound z^2 / (n + z^2) = 3.8415 / 42.8415
     assert lo0 == 0.0 and hi0 == pytest.approx(0.08967, abs=1e-5)
+
+
+def test_paired_comparison_cancels_shared_round_noise():
+    # Each round's load scales both runs alike; the candidate is always exactly 2x faster.
+    load = [1.0, 3.0, 0.5, 2.0, 1.5]
+    base = [100.0 * f for f in load]
+    cand = [50.0 * f for f in load]
+    paired = stats.compare(base, cand, "lower", paired=True, n_resamples=300)
+    assert paired.estimate == pytest.approx(2.0)
+    assert paired.ci_low == pytest.approx(2.0) and paired.ci_high == pytest.approx(2.0)
+    unpaired = stats.compare(base, cand, "lower", n_resamples=300)
+    assert unpaired.ci_high - unpaired.ci_low > 1.0  # the same data, unpaired, is far less certain
+    with pytest.raises(ValueError, match="equal sizes"):
+        stats.compare([1.0, 2.0], [1.0], "lower", paired=True)

@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from isobench.agents import builtin
+from isobench.agents import builtin, cli_agents, mini
 from isobench.agents.base import AgentResult
 
 Adapter = Callable[[dict, Path, dict, int], AgentResult]
@@ -15,7 +15,15 @@ ADAPTERS: dict[str, Adapter] = {
     "oracle": builtin.oracle,
     "noop": builtin.noop,
     "predictions": builtin.predictions,
+    # Model-backed agents (isobench.agents.mini, isobench.agents.cli_agents).
+    "mini": mini.mini_agent,
+    "claude_code": cli_agents.claude_code,
+    "codex_cli": cli_agents.codex_cli,
+    "openhands": cli_agents.openhands,
+    "trae": cli_agents.trae,
 }
+# Adapters that need no model, no workspace and no budget.
+BUILTIN_ADAPTERS = ("oracle", "noop", "predictions")
 
 
 def run_agent(task: dict, repo_path: Path, agent: dict, k: int) -> AgentResult:

@@ -12,13 +12,15 @@ from isobench import gitutil
 from isobench.bench.process import RunResult, run_command
 from isobench.secrets import scrubbed_env
 
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS")
+
 
 class LocalExecutor:
     """Plain processes on this machine. Base = parent tree, human = commit tree, agent = parent + patch."""
 
     name = "local"
 
-    def __init__(self, repo_path: Path, perf_test: Path):
+    def __init__(self, repo_path: Path, perf_test: Path, cpu_threads: int = 1):
         self.repo_path = Path(repo_path)
         self.perf_test = Path(perf_test).resolve()
         self.root = Path(tempfile.mkdtemp(prefix="isobench-bench-"))
@@ -28,6 +30,10 @@ class LocalExecutor:
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
         env["PYTHONHASHSEED"] = "0"
         env["PYTHONDONTWRITEBYTECODE"] = "1"
+        if cpu_threads > 0:
+            # Two parallel bench jobs with multi-threaded BLAS would fight over the same cores.
+            for name in THREAD_VARS:
+                env[name] = str(cpu_threads)
         self.env = env
 
     def __enter__(self) -> LocalExecutor:

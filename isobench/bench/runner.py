@@ -101,6 +101,16 @@ def _values(samples: list[dict], variant: str, primary: str) -> list[float]:
     ]
 
 
+def paired_values(samples: list[dict], ref: str, cand: str, primary: str) -> tuple[list, list]:
+    """Timed values of two variants from the rounds in which both ran successfully, in round order."""
+    by_round: dict[int, dict[str, float]] = {}
+    for s in samples:
+        if not s["warmup"] and not s["error"] and primary in s["metrics"]:
+            by_round.setdefault(s["round"], {})[s["variant"]] = s["metrics"][primary]
+    rounds = [r for r in sorted(by_round) if ref in by_round[r] and cand in by_round[r]]
+    return [by_round[r][ref] for r in rounds], [by_round[r][cand] for r in rounds]
+
+
 def _digests(samples: list[dict], variant: str) -> set:
     return {s["digest"] for s in samples if s["variant"] == variant and not s["error"]}
 
@@ -164,10 +174,13 @@ def bench_attempt(
     def cmp(ref: str, cand: str) -> dict | None:
         if ref not in variants or cand not in variants:
             return None
+        # Paired by round: both runs of a round saw the same machine state.
+        ref_values, cand_values = paired_values(samples, ref, cand, primary)
         return stats.compare(
-            _values(samples, ref, primary),
-            _values(samples, cand, primary),
+            ref_values,
+            cand_values,
             direction,
+            paired=True,
             n_resamples=settings.bootstrap_resamples,
             seed=settings.seed,
         ).as_dict()

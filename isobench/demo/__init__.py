@@ -1,0 +1,1 @@
+"""The embedded demo target (minserve), rebuilt deterministically from a patch series."""
