@@ -24,7 +24,7 @@ user's settings cannot change a sha.
 
 Command line::
 
-    python -m isobench.demo.repo_builder demo/minserve/series.yaml /tmp/minserve \\
+    python -m isobench.demo.repo_builder demo/minserve/series.yaml DEST \\
         [--write-labels demo/minserve/labels.csv] [--write-tasks config/commits/minserve.yaml]
 """
 
