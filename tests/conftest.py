@@ -78,3 +78,21 @@ def toy_repo(tmp_path_factory) -> dict:
 
 def git(repo: Path, *args: str) -> str:
     return _git(repo, *args)
+
+
+@pytest.fixture(scope="module")
+def task(toy_repo):
+    """The toy repository's perf commit as a latency task (modules may define their own)."""
+    from isobench.config import TaskEntry
+    from isobench.tasks import build_task
+
+    entry = TaskEntry(
+        commit=toy_repo["perf"],
+        perf_command="python bench.py",
+        mode="latency",
+        primary_metric=None,
+        models=(),
+        parent=None,
+        line=1,
+    )
+    return build_task("toy", toy_repo["path"], entry, "commits.yaml")

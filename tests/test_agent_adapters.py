@@ -27,29 +27,13 @@ from isobench.agents.registry import BUILTIN_ADAPTERS
 from isobench.agents.workspace import RUN_MARKER
 from isobench.bench.local import LocalExecutor
 from isobench.bench.runner import BenchSettings, bench_attempt
-from isobench.config import TaskEntry
 from isobench.io import read_json, read_jsonl
 from isobench.llm import RecordStore
-from isobench.tasks import build_task
 from tests.fake_provider import FakeProvider, HTTPError, Reply, ToolCall
 from tests.toy_project import make_toy_project
 from tests.workflow_helpers import snakemake
 
 SED = "sed -i 's/DELAY = 0.12/DELAY = 0.03/' work.py"
-
-
-@pytest.fixture(scope="module")
-def task(toy_repo):
-    entry = TaskEntry(
-        commit=toy_repo["perf"],
-        perf_command="python bench.py",
-        mode="latency",
-        primary_metric=None,
-        models=(),
-        parent=None,
-        line=1,
-    )
-    return build_task("toy", toy_repo["path"], entry, "commits.yaml")
 
 
 def human_diff(toy_repo) -> str:

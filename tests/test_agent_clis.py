@@ -17,8 +17,6 @@ from isobench import gitutil
 from isobench.agents import run_agent
 from isobench.agents.base import run_record
 from isobench.agents.cli_agents import resolve_command
-from isobench.config import TaskEntry
-from isobench.tasks import build_task
 from tests.fake_provider import FakeProvider, Reply, ToolCall, has_tool_result, tool_names
 
 ANTHROPIC_KEY = "sk-ant-test-0123456789abcdef"
@@ -40,20 +38,6 @@ def require_cli(name: str) -> list[str]:
             pytest.fail(f"CI is set and {message}")
         pytest.skip(message)
     return found
-
-
-@pytest.fixture(scope="module")
-def task(toy_repo):
-    entry = TaskEntry(
-        commit=toy_repo["perf"],
-        perf_command="python bench.py",
-        mode="latency",
-        primary_metric=None,
-        models=(),
-        parent=None,
-        line=1,
-    )
-    return build_task("toy", toy_repo["path"], entry, "commits.yaml")
 
 
 @pytest.fixture

@@ -22,9 +22,7 @@ from isobench.agents.workspace import (
     remove_workspace,
     run_process,
 )
-from isobench.config import TaskEntry
 from isobench.llm import PROMPTS_DIR
-from isobench.tasks import build_task
 
 ISOLATED_GIT = {
     "GIT_CONFIG_NOSYSTEM": "1",
@@ -39,20 +37,6 @@ def agit(ws_path: Path, *args: str, check: bool = True) -> subprocess.CompletedP
     return subprocess.run(
         ["git", *args], cwd=ws_path, env=env, capture_output=True, text=True, check=check
     )
-
-
-@pytest.fixture(scope="module")
-def task(toy_repo):
-    entry = TaskEntry(
-        commit=toy_repo["perf"],
-        perf_command="python bench.py",
-        mode="latency",
-        primary_metric=None,
-        models=(),
-        parent=None,
-        line=1,
-    )
-    return build_task("toy", toy_repo["path"], entry, "commits.yaml")
 
 
 @pytest.fixture
