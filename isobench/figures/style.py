@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import colorsys
 import logging
-import os
-import tempfile
 from pathlib import Path
 
 import matplotlib
@@ -21,6 +19,8 @@ logging.getLogger("fontTools").setLevel(logging.WARNING)
 
 import matplotlib.colors as mcolors  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
+
+from isobench.io import atomic_path  # noqa: E402
 
 PROJECT_COLORS = {"vllm": "#4e79a7", "sglang": "#e15759", "all": "#76b7b2"}
 QUADRANT_COLORS = {"Q1": "#59a14f", "Q2": "#edc948", "Q3": "#f28e2b", "Q4": "#e15759"}
@@ -96,32 +96,12 @@ def wrap_label(label: str) -> str:
     return label.replace(" ", "\n", 1)
 
 
-def _current_umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _current_umask()
-
-
 def _save_one(fig, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        save_kw = {"dpi": PNG_DPI} if path.suffix == ".png" else {}
-        if path.suffix == ".pdf":
-            save_kw["metadata"] = {"CreationDate": None}  # reproducible bytes
+    save_kw = {"dpi": PNG_DPI} if path.suffix == ".png" else {}
+    if path.suffix == ".pdf":
+        save_kw["metadata"] = {"CreationDate": None}  # reproducible bytes
+    with atomic_path(path) as tmp:
         fig.savefig(tmp, format=path.suffix.lstrip("."), **save_kw)
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; give the usual permissions
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def save_figure(fig, *paths) -> None:
