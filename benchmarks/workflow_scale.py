@@ -37,7 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import conftest  # noqa: E402
-from tests.toy_project import make_toy_project  # noqa: E402
+from tests.toy_project import make_toy_project, write_predictions  # noqa: E402
 from tests.workflow_helpers import copy_project  # noqa: E402
 
 PAPER_REPOS = {"vllm": 39, "sglang": 15}  # ISO-Bench's 54 tasks
@@ -319,28 +319,6 @@ def bench_dag(repeats: int, repos: dict[str, int], agents: int, attempts: int) -
 
 # --- part 2: incremental re-runs on the toy study ----------------------------------------------
 
-WORK = "DELAY = {}\n\ndef compute(n):\n    return [i * i for i in range(n)]\n"
-
-
-def delay_patch(old: float, new: float) -> str:
-    """A unified diff of work.py changing DELAY (3 lines of context, as `git apply` wants)."""
-    return (
-        "diff --git a/work.py b/work.py\n--- a/work.py\n+++ b/work.py\n@@ -1,4 +1,4 @@\n"
-        f"-DELAY = {old}\n+DELAY = {new}\n \n def compute(n):\n     return [i * i for i in range(n)]\n"
-    )
-
-
-def write_predictions(path: Path, toy: dict, delay: float, second: float) -> None:
-    import json
-
-    rows = [
-        {"instance_id": f"toy-{toy['fast'][:12]}", "model_patch": delay_patch(delay, delay / 4)},
-        {"instance_id": f"toy-{toy['fast'][:12]}", "model_patch": delay_patch(delay, second)},
-        {"instance_id": f"toy-{toy['other'][:12]}", "model_patch": ""},
-        {"instance_id": f"toy-{toy['other'][:12]}", "model_patch": ""},
-    ]
-    path.write_text("".join(json.dumps({**r, "model_name_or_path": "replay"}) + "\n" for r in rows))
-
 
 def rerun_plan(workdir: Path) -> tuple[dict[str, int], list[str], float]:
     """Dry run: jobs per rule, the bench outputs that would be (re)made, and the wall time."""
@@ -369,16 +347,9 @@ def bench_rerun() -> None:
     delay = 0.12
     with tempfile.TemporaryDirectory(prefix="isobench-rerun-") as tmp:
         workdir = Path(tmp)
-        toy = make_toy_project(workdir, delay=delay)
+        toy = make_toy_project(workdir, delay=delay, predictions=True)
         preds = workdir / "config" / "preds.jsonl"
-        write_predictions(preds, toy, delay, delay / 2)
         config = workdir / "config" / "config.yaml"
-        config.write_text(
-            config.read_text().replace(
-                "agents:\n",
-                "agents:\n  - {id: preds, adapter: predictions, attempts: 2, predictions: config/preds.jsonl}\n",
-            )
-        )
         wall, _, text = measure(workdir, "--cores", "2")
         print(f"full run: {job_counts(text).get('total', 0)} jobs in {wall:.1f} s")
 

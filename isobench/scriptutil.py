@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from isobench.errors import ClearError
+
 
 def run_script(main, smk) -> None:
     """Log to the rule's log file (and stderr), then call ``main(input, output, params)``."""
@@ -17,4 +19,12 @@ def run_script(main, smk) -> None:
         handlers=handlers,
         force=True,
     )
-    main(smk.input, smk.output, smk.params)
+    try:
+        main(smk.input, smk.output, smk.params)
+    except ClearError as exc:
+        # The job fails (its outputs are not a result) with one readable paragraph in its log.
+        logging.getLogger("isobench").error("%s", exc)
+        sys.exit(1)
+    except Exception:
+        logging.getLogger("isobench").exception("the job failed")
+        raise

@@ -20,6 +20,8 @@ rule agent_run:
     params:
         agent=agent_params,
         k="{k}",
+        prediction=agent_input_digest,
+        archive=config["run_archive"],
     script:
         "../scripts/agent_run.py"
 

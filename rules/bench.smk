@@ -16,7 +16,10 @@ rule bench:
         "logs/bench/{agent}/{repo}/{commit}/{k}.log",
     conda:
         "../envs/isobench.yaml"
+    resources:
+        gpu=bench_gpus,
     params:
+        gpus=bench_gpus,
         warmup=config["evaluation"]["warmup"],
         repetitions=config["evaluation"]["repetitions"],
         timeout_s=config["evaluation"]["timeout_s"],

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from snakemake.utils import validate
 
-from isobench.config import agent_table, load_commit_list
+from isobench.config import agent_table, instance_id, load_commit_list
+from isobench.predictions import prediction_digests
 
 validate(config, "../config/schemas/config.schema.yaml")
 
@@ -35,6 +36,11 @@ def repo_sources(wildcards):
     return [str(series)] + sorted(str(p) for p in (series.parent / "patches").glob("*"))
 
 
+def bench_gpus(wildcards):
+    """GPUs of one bench job (0 or 1): the resource Snakemake and SLURM schedule by."""
+    return config["repos"][wildcards.repo].get("gpus", 0)
+
+
 def commit_list(wildcards):
     return config["repos"][wildcards.repo]["commits"]
 
@@ -52,9 +58,27 @@ def agent_entry(wildcards):
 
 
 def agent_files(wildcards):
-    """Files an agent reads (the predictions JSONL), so replacing them re-runs its attempts."""
+    """Files an agent reads (the predictions JSONL): must exist, but their mtime re-runs nothing.
+
+    Which attempts an edit re-runs is decided by agent_input_digest (a param) instead.
+    """
     path = AGENTS[wildcards.agent].get("predictions")
-    return [path] if path else []
+    return [ancient(path)] if path else []
+
+
+_PREDICTION_DIGESTS = {}
+
+
+def agent_input_digest(wildcards):
+    """The digest of the one prediction an attempt replays ("" for other adapters)."""
+    path = AGENTS[wildcards.agent].get("predictions")
+    if not path:
+        return ""
+    if path not in _PREDICTION_DIGESTS:  # read once per DAG build, not once per job
+        _PREDICTION_DIGESTS[path] = prediction_digests(path)
+    digests = _PREDICTION_DIGESTS[path]
+    key = (instance_id(wildcards.repo, wildcards.commit), int(wildcards.k))
+    return digests.get(key) or digests.get(("*", 0), "none")
 
 
 def repo_labels(wildcards):
@@ -104,7 +128,12 @@ def agent_attempts():
 
 # --- Agents (isobench.agents): appended helpers -------------------------------------------------
 
-BUILTIN_AGENT_KEYS = ("id", "adapter", "attempts", "model", "predictions")
+BUILTIN_AGENT_KEYS = ("id", "adapter", "model", "predictions")
+BUILTIN_ADAPTERS = (
+    "oracle",
+    "noop",
+    "predictions",
+)  # as isobench.agents.registry (not imported: slow)
 LLM_CLIENT_KEYS = ("mode", "store", "timeout_s", "max_retries", "prices")
 
 
@@ -118,9 +147,10 @@ def agent_params(wildcards):
     under the agent's own `llm` block.
     """
     agent = AGENTS[wildcards.agent]
-    if agent["adapter"] in ("oracle", "noop", "predictions"):
+    if agent["adapter"] in BUILTIN_ADAPTERS:
         return {k: v for k, v in agent.items() if k in BUILTIN_AGENT_KEYS}
-    entry = dict(agent)
+    # K is not part of an attempt: raising it must add attempts, not re-run the existing ones.
+    entry = {k: v for k, v in agent.items() if k != "attempts"}
     entry["run_dir"] = (
         f"results/runs/{wildcards.agent}/{wildcards.repo}/{wildcards.commit}/{wildcards.k}"
     )
@@ -134,11 +164,7 @@ def agent_params(wildcards):
 
 def agent_llm_slots(wildcards):
     """One `llm_api` slot for an attempt of a model-backed agent (limits concurrent agents)."""
-    return (
-        0
-        if AGENTS[wildcards.agent]["adapter"] in ("oracle", "noop", "predictions")
-        else 1
-    )
+    return 0 if AGENTS[wildcards.agent]["adapter"] in BUILTIN_ADAPTERS else 1
 
 
 def agent_run_records(wildcards):

@@ -1,33 +1,63 @@
 """Run one attempt of one agent on one task; write its patch and run record."""
 
+import hashlib
 import logging
 from pathlib import Path
 
 from isobench.agents import run_agent
+from isobench.agents.archive import RunArchive, run_key
 from isobench.agents.base import run_record
+from isobench.agents.prompt import DEFAULT_PROMPT
+from isobench.agents.registry import BUILTIN_ADAPTERS
 from isobench.io import read_json, write_json, write_text_atomic
+from isobench.llm import prompt_path
 from isobench.scriptutil import run_script
 
 log = logging.getLogger("agent_run")
+
+
+def _template_sha256(agent: dict) -> str | None:
+    path = prompt_path(agent.get("prompt") or DEFAULT_PROMPT)
+    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
 
 
 def main(input, output, params):
     task = read_json(input.task)
     repo = read_json(input.repo)
     agent = dict(params.agent)
-    result = run_agent(task, Path(repo["path"]), agent, int(params.k))
+    k = int(params.k)
+    run_dir = Path(output.run).parent
+    archive = key = None
+    if agent["adapter"] not in BUILTIN_ADAPTERS:
+        archive = RunArchive(params.archive)
+        key = run_key(agent, task, k, _template_sha256(agent))
+        record = archive.restore(key, run_dir)
+        if record is not None:
+            record["restored_from"] = key
+            log.info(
+                "%s attempt %s on %s: restored from the run archive (%s), not run again; "
+                "delete %s to pay for a new run",
+                agent["id"],
+                k,
+                task["instance_id"],
+                record["status"],
+                archive.entry(key),
+            )
+            write_json(output.run, record)
+            return
+    result = run_agent(task, Path(repo["path"]), agent, k)
     record = run_record(
         result,
         agent=agent,
         repo=task["repo"],
         commit=task["commit_hash"],
         instance=task["instance_id"],
-        k=int(params.k),
+        k=k,
     )
     log.info(
         "%s attempt %s on %s: %s %s",
         agent["id"],
-        params.k,
+        k,
         task["instance_id"],
         result.status,
         result.reason,
@@ -35,6 +65,8 @@ def main(input, output, params):
     # The patch first, the record last: a run record always has its patch beside it.
     write_text_atomic(output.patch, result.patch)
     write_json(output.run, record)
+    if archive is not None and record["status"] != "error":
+        log.info("archived as %s", archive.save(key, run_dir))
 
 
 if "snakemake" in globals():

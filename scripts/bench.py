@@ -1,8 +1,10 @@
 """Time base, human and agent of one (agent, task, attempt), interleaved and repeated."""
 
 import logging
+from contextlib import ExitStack
 from pathlib import Path
 
+from isobench.bench.gpu import lease_gpu
 from isobench.bench.local import LocalExecutor
 from isobench.bench.runner import BenchSettings, bench_attempt
 from isobench.io import read_json, write_json
@@ -23,9 +25,17 @@ def main(input, output, params):
         bootstrap_resamples=params.bootstrap_resamples,
         seed=params.seed,
     )
-    with LocalExecutor(Path(repo["path"]), Path(input.perf_test), params.cpu_threads) as executor:
+    with ExitStack() as stack:
+        gpu = stack.enter_context(lease_gpu()) if params.gpus > 0 else None
+        if gpu is not None:
+            log.info("leased GPU %s", gpu)
+        executor = stack.enter_context(
+            LocalExecutor(Path(repo["path"]), Path(input.perf_test), params.cpu_threads, gpu)
+        )
         result = bench_attempt(executor, task, run, patch, settings)
     result["env"] = read_json(input.env)
+    if gpu is not None:
+        result["host"]["gpu"] = gpu
     log.info(
         "%s k=%s %s: %s %s",
         run["agent"],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -550,3 +551,18 @@ def test_toy_study_with_a_mini_agent(tmp_path, monkeypatch):
     assert {p["model_name_or_path"] for p in predictions} == {"openai/fake-coder"}
     assert len(list(RecordStore(store).keys())) >= 3
     assert os.environ.get("OPENAI_API_KEY") not in (runs / "1" / "run.json").read_text()
+
+    # A forced re-run (as after a code edit or a deleted results/ tree) pays for nothing: even
+    # without the LLM store and with the provider gone, every attempt comes back from the run
+    # archive (a real run would fail to connect).
+    shutil.rmtree(store)
+    again = snakemake(
+        project["dir"], "--cores", "4", "--forcerun", "agent_run", "results/opt_at_k.csv"
+    )
+    assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-6000:]
+    assert again.stderr.count("restored from the run archive") == 2
+    restored = read_json(runs / "1" / "run.json")
+    assert restored["restored_from"] and restored["status"] == "ok"
+    assert {k: v for k, v in restored.items() if k != "restored_from"} == first
+    assert "+DELAY = 0.03" in (runs / "1" / "patch.diff").read_text()
+    assert (project["dir"] / first["trajectory"]).is_file()

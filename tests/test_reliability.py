@@ -11,8 +11,8 @@ import time
 
 import pandas as pd
 
-from tests.toy_project import make_toy_project
-from tests.workflow_helpers import dry_run_jobs, snakemake
+from tests.toy_project import make_toy_project, write_predictions
+from tests.workflow_helpers import api_dry_run, dry_run_jobs, snakemake
 
 MISSING = "d3b07384d113edec49eaa6238ad5ff00c0ffee42"
 CANARY = "sk-canary-0123456789abcdef0123456789abcdef"
@@ -92,3 +92,34 @@ def test_kill_9_mid_job_leaves_no_partial_result_and_a_rerun_completes(tmp_path)
     table = pd.read_csv(tmp_path / "results" / "opt_at_k.csv").set_index("agent")
     assert table.loc["oracle", "opt_at_k"] == 1.0
     assert toy["fast"]
+
+
+def test_mid_study_edits_rerun_only_what_they_change(tmp_path):
+    toy = make_toy_project(tmp_path, predictions=True, repetitions=2, broken=False)
+    first = snakemake(tmp_path, "--cores", "2")
+    assert first.returncode == 0, first.stderr[-3000:]
+    fast = toy["fast"]
+
+    # one recorded patch edited: that attempt, its bench job and the aggregates
+    write_predictions(tmp_path / "config" / "preds.jsonl", toy, 0.12, 0.04)
+    assert api_dry_run(tmp_path) == sorted(
+        [
+            f"results/runs/preds/toy/{fast}/2/patch.diff",
+            f"results/runs/preds/toy/{fast}/2/run.json",
+            f"results/bench/preds/toy/{fast}/2.json",
+            "results/scores/toy.csv",
+            "results/opt_at_k.csv",
+        ]
+    )
+    assert snakemake(tmp_path, "--cores", "2").returncode == 0
+
+    # more attempts and a new agent: new jobs only, no existing attempt re-runs
+    config = tmp_path / "config" / "config.yaml"
+    text = config.read_text().replace("attempts: 2", "attempts: 3")
+    config.write_text(text.replace("agents:\n", "agents:\n  - {id: noop2, adapter: noop}\n"))
+    planned = api_dry_run(tmp_path)
+    reruns = [p for p in planned if p.startswith(("results/runs/", "results/bench/"))]
+    assert reruns and all(
+        "/noop2/" in p or p.startswith(f"results/runs/preds/toy/{fast}/3/") or p.endswith("/3.json")
+        for p in reruns
+    ), reruns

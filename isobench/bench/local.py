@@ -20,7 +20,13 @@ class LocalExecutor:
 
     name = "local"
 
-    def __init__(self, repo_path: Path, perf_test: Path, cpu_threads: int = 1):
+    def __init__(
+        self,
+        repo_path: Path,
+        perf_test: Path,
+        cpu_threads: int = 1,
+        gpu: str | None = None,
+    ):
         self.repo_path = Path(repo_path)
         self.perf_test = Path(perf_test).resolve()
         self.root = Path(tempfile.mkdtemp(prefix="isobench-bench-"))
@@ -34,6 +40,9 @@ class LocalExecutor:
             # Two parallel bench jobs with multi-threaded BLAS would fight over the same cores.
             for name in THREAD_VARS:
                 env[name] = str(cpu_threads)
+        if gpu is not None:
+            # Only the leased device: a benchmark must not see (or load) another job's GPU.
+            env["CUDA_VISIBLE_DEVICES"] = gpu
         self.env = env
 
     def __enter__(self) -> LocalExecutor:

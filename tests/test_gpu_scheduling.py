@@ -1,0 +1,131 @@
+"""GPU scheduling: the bench rule's gpu resource, and one exclusive device per concurrent job."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from isobench.bench.gpu import NoGPUError, lease_gpu, visible_devices
+from tests.toy_project import make_toy_project
+from tests.workflow_helpers import snakemake
+
+
+def _hold(devices, lock_dir, seconds, queue):
+    with lease_gpu(devices, lock_dir, wait_s=30, poll_s=0.05) as device:
+        queue.put((os.getpid(), device, time.monotonic()))
+        time.sleep(seconds)
+
+
+def test_concurrent_leases_get_distinct_devices(tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_hold, args=(["0", "1"], tmp_path, 1.5, queue)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    got = [queue.get(timeout=30) for _ in procs]
+    for p in procs:
+        p.join(30)
+    assert sorted(device for _, device, _ in got) == ["0", "1"]
+
+
+def test_a_third_job_waits_for_a_free_device(tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    queue = ctx.Queue()
+    holder = ctx.Process(target=_hold, args=(["3"], tmp_path, 1.0, queue))
+    holder.start()
+    _, _, held_at = queue.get(timeout=30)
+    with lease_gpu(["3"], tmp_path, wait_s=30, poll_s=0.05) as device:
+        got_at = time.monotonic()
+    holder.join(30)
+    assert device == "3"
+    assert got_at - held_at >= 0.9  # only after the holder let go
+
+
+def test_a_killed_job_releases_its_device(tmp_path):
+    script = (
+        "import sys, time\n"
+        "from isobench.bench.gpu import lease_gpu\n"
+        "with lease_gpu(['0'], sys.argv[1]) as d:\n"
+        "    print(d, flush=True)\n"
+        "    time.sleep(600)\n"
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-c", script, str(tmp_path)], stdout=subprocess.PIPE, text=True
+    )
+    assert proc.stdout.readline().strip() == "0"
+    with pytest.raises(NoGPUError, match="stayed leased"):
+        with lease_gpu(["0"], tmp_path, wait_s=0.3, poll_s=0.05):
+            pass
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(30)
+    with lease_gpu(["0"], tmp_path, wait_s=5, poll_s=0.05) as device:
+        assert device == "0"
+
+
+def test_visible_devices_follow_cuda_visible_devices():
+    assert visible_devices({"CUDA_VISIBLE_DEVICES": "2, 5"}) == ["2", "5"]
+    assert visible_devices({"CUDA_VISIBLE_DEVICES": ""}) == []
+
+
+def test_no_gpu_is_an_error_naming_the_fix(tmp_path):
+    with pytest.raises(NoGPUError, match="set the repository's gpus to 0"):
+        with lease_gpu([], tmp_path):
+            pass
+
+
+def _gpu_toy(tmp_path):
+    toy = make_toy_project(tmp_path, broken=False, repetitions=2)
+    config = tmp_path / "config" / "config.yaml"
+    config.write_text(
+        config.read_text().replace("    source: path\n", "    source: path\n    gpus: 1\n")
+    )
+    return toy
+
+
+def test_bench_of_a_gpu_repository_requests_a_gpu_and_sees_one_device(tmp_path):
+    toy = _gpu_toy(tmp_path)
+    target = f"results/bench/oracle/toy/{toy['fast']}/1.json"
+    dry = snakemake(tmp_path, "-n", "--cores", "2", target)
+    assert dry.returncode == 0, dry.stderr[-3000:]
+    bench_block = dry.stdout.split("rule bench:")[1].split("\n\n")[0]
+    assert "gpu=1" in bench_block
+    # a machine whose only visible device is 7: the benchmark processes see exactly that one
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "7", "TMPDIR": str(tmp_path)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", target],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    bench = json.loads((tmp_path / target).read_text())
+    assert bench["status"] == "passed"
+    assert bench["host"]["gpu"] == "7"
+
+
+def test_gpu_task_without_a_gpu_fails_the_job_with_the_fix(tmp_path):
+    toy = _gpu_toy(tmp_path)
+    target = f"results/bench/oracle/toy/{toy['fast']}/1.json"
+    env = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin"  # no nvidia-smi
+    proc = subprocess.run(
+        [sys.executable, "-m", "snakemake", "--cores", "2", target],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode != 0
+    assert not (tmp_path / target).exists()
+    log = (tmp_path / "logs/bench/oracle/toy" / toy["fast"] / "1.log").read_text()
+    assert "no GPU is visible" in log
