@@ -1,15 +1,16 @@
 """The embedded demo through `snakemake results/opt_at_k.csv` with a mini agent, K = 2 attempts.
 
-The model is the loopback fake provider. Its script stands in for a model that knows the answer:
-attempt 1 runs a command that finds the task by the workspace's tree and applies the human change
-to it; attempt 2 submits without editing. So mini must score exactly what the oracle scores at
-K = 1 (the human diff, every human-valid task optimized), and every attempt 2 must be an empty
-patch.
+The model is the loopback fake provider, scripted like a model that knows the answer: in attempt
+1 it asks for the workspace's tree, recognises the task by it, and sends the human change as a
+`git apply` command (the agent itself, sandboxed, could not reach it); in attempt 2 it submits
+without editing. So mini must score what the human change scores at K = 1 (every human-valid
+task optimized), and every attempt 2 must be an empty patch.
 """
 
 from __future__ import annotations
 
-import sys
+import re
+import shutil
 
 import pandas as pd
 import yaml
@@ -20,43 +21,41 @@ from tests.fake_provider import FakeProvider, Reply, ToolCall
 from tests.workflow_helpers import copy_project, snakemake
 
 SUBMIT = "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
+TREE = "git rev-parse HEAD^{tree}"
 
-# Run by mini inside the agent's workspace: the test's knowledge of the answer, not the agent's.
-APPLY_HUMAN_CHANGE = """
-import json, os, subprocess, sys
-project, commits = sys.argv[1], sys.argv[2:]
-repo = os.path.join(project, json.load(open(project + "/results/repos/minserve.json"))["path"])
-git = lambda *a: subprocess.run(["git", *a], capture_output=True, text=True, check=True).stdout
-tree = git("rev-parse", "HEAD^{tree}").strip()
-for commit in commits:
-    if git("-C", repo, "rev-parse", commit + "^^{tree}").strip() == tree:
-        diff = git("-C", repo, "diff", "--binary", commit + "^", commit)
-        subprocess.run(["git", "apply"], input=diff, text=True, check=True)
-        print("applied the change of", commit[:12])
-        break
-else:
-    sys.exit("no task has this tree")
-"""
+
+def human_changes(project, commits) -> dict[str, str]:
+    """parent tree -> the human diff of the task with that parent (read outside any sandbox)."""
+    repo = project / read_json(project / "results" / "repos" / "minserve.json")["path"]
+    return {
+        gitutil.git(repo, "rev-parse", f"{c}^^{{tree}}").strip(): gitutil.diff(repo, c + "^", c)
+        for c in commits
+    }
 
 
 def test_demo_with_a_mini_agent_for_k_attempts(tmp_path, monkeypatch):
     copy_project(tmp_path)
-    helper = tmp_path / "apply_human_change.py"
-    helper.write_text(APPLY_HUMAN_CHANGE)
     config_path = tmp_path / "config" / "config.yaml"
     config = yaml.safe_load(config_path.read_text())
     commits = [
         e["commit"]
         for e in yaml.safe_load((tmp_path / config["repos"]["minserve"]["commits"]).read_text())
     ]
-    apply = f"{sys.executable} {helper} {tmp_path} {' '.join(commits)}"
     monkeypatch.setenv("OPENAI_API_KEY", "sk-demo-mini-0123456789")
+    answers: dict[str, str] = {}
 
     def respond(request: dict):
-        body = request["body"]
-        done = sum(1 for m in body.get("messages", []) if m.get("role") == "tool")
-        steps = [apply, SUBMIT] if body.get("seed") == 1 else [SUBMIT]
-        command = steps[min(done, len(steps) - 1)]
+        messages = request["body"].get("messages", [])
+        results = [str(m.get("content")) for m in messages if m.get("role") == "tool"]
+        if request["body"].get("seed") != 1 or len(results) >= 2:
+            command = SUBMIT
+        elif not results:
+            command = TREE
+        else:
+            if not answers:  # the workflow has built the repository by now
+                answers.update(human_changes(tmp_path, commits))
+            tree = re.search(r"\b[0-9a-f]{40}\b", results[0]).group(0)
+            command = f"git apply <<'END_OF_PATCH'\n{answers[tree]}END_OF_PATCH"
         return Reply("Next step.", tool_calls=[ToolCall("bash", {"command": command})])
 
     with FakeProvider(default=respond) as fake:
@@ -84,8 +83,10 @@ def test_demo_with_a_mini_agent_for_k_attempts(tmp_path, monkeypatch):
     for commit in commits:
         first = read_json(runs / commit / "1" / "run.json")
         second = read_json(runs / commit / "2" / "run.json")
-        assert first["status"] == "ok" and first["turns"] == 2, first
+        assert first["status"] == "ok" and first["turns"] == 3, first
         assert second["status"] == "empty_patch", second
+        if shutil.which("bwrap"):  # CI installs it (tests/test_agent_sandbox.py)
+            assert first["details"]["sandbox"]["mode"] == "bwrap"
         human = gitutil.diff(repo, commit + "^", commit)
         assert (runs / commit / "1" / "patch.diff").read_text() == human
 

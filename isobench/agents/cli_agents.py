@@ -34,6 +34,7 @@ from pathlib import Path
 
 from isobench.agents.base import AgentResult, budgets_of, decide_status
 from isobench.agents.prompt import TaskPrompt, render_task_prompt
+from isobench.agents.sandbox import Sandbox, SandboxError, agent_sandbox
 from isobench.agents.workspace import (
     FirstEditWatcher,
     ProcessOutcome,
@@ -108,6 +109,7 @@ class RunContext:
     budgets: dict
     command: list[str]
     keep: tuple[str, ...]
+    sandbox: Sandbox = field(default_factory=lambda: Sandbox("none"))
     env: dict = field(default_factory=dict)
 
     @property
@@ -237,6 +239,10 @@ class CLIAdapter:
         except (OSError, ValueError, WorkspaceError) as exc:
             return AgentResult(status="error", reason=f"{self.adapter}: {exc}")
         try:
+            try:
+                sandbox = agent_sandbox(agent, repo_path, ws.root)
+            except SandboxError as exc:
+                return AgentResult(status="error", reason=f"{self.adapter}: {exc}")
             ctx = RunContext(
                 task=task,
                 agent=agent,
@@ -247,6 +253,7 @@ class CLIAdapter:
                 budgets=budgets,
                 command=command,
                 keep=keep,
+                sandbox=sandbox,
             )
             ctx.prompt_file.write_text(prompt.text, encoding="utf-8")
             return self._run(ctx)
@@ -265,6 +272,7 @@ class CLIAdapter:
             "prompt_sha256": ctx.prompt.sha256,
             "initial_commit": ctx.ws.initial_commit,
             "disclosed_target_files": bool(agent.get("disclose_target_files")),
+            "sandbox": ctx.sandbox.record(),
         }
         pin = agent.get("version")
         if pin and (version is None or str(pin) not in version):
@@ -277,7 +285,7 @@ class CLIAdapter:
                 prompt_hash=ctx.prompt.template_sha256,
                 details=details,
             )
-        argv = self.argv(ctx)
+        argv = ctx.sandbox.wrap(self.argv(ctx))
         with FirstEditWatcher(ctx.ws) as watcher:
             outcome = run_process(
                 argv,

@@ -43,6 +43,7 @@ from typing import Any
 from isobench.agents.base import AgentResult, budgets_of, decide_status
 from isobench.agents.cli_agents import keep_trajectory
 from isobench.agents.prompt import render_task_prompt
+from isobench.agents.sandbox import Sandbox, SandboxError, agent_sandbox
 from isobench.agents.workspace import (
     RUN_MARKER,
     FirstEditWatcher,
@@ -203,9 +204,17 @@ class WorkspaceEnvironment:
     """mini-swe-agent's ``Environment`` protocol: bash commands in the workspace."""
 
     def __init__(
-        self, ws: Workspace, env: dict, *, mini, timeout_s: float, deadline: float | None
+        self,
+        ws: Workspace,
+        env: dict,
+        *,
+        mini,
+        timeout_s: float,
+        deadline: float | None,
+        sandbox: Sandbox | None = None,
     ) -> None:
         self.ws = ws
+        self.sandbox = sandbox or Sandbox("none")
         self.env = env
         self.mini = mini
         self.timeout_s = timeout_s
@@ -219,7 +228,7 @@ class WorkspaceEnvironment:
         if self.deadline is not None:
             limit = max(1.0, min(limit, self.deadline - time.monotonic()))
         proc = subprocess.Popen(
-            [*self.shell, command],
+            self.sandbox.wrap([*self.shell, command]),
             cwd=cwd or self.ws.path,
             env=self.env,
             stdin=subprocess.DEVNULL,
@@ -315,6 +324,11 @@ def mini_agent(task: dict, repo_path: Path, agent: dict, k: int) -> AgentResult:
         ws = prepare_workspace(repo_path, task["parent"], name=task["repo"])
     except (OSError, ValueError, WorkspaceError) as exc:
         return AgentResult(status="error", reason=f"mini: {exc}", agent_version=version)
+    try:
+        sandbox = agent_sandbox(agent, repo_path, ws.root)
+    except SandboxError as exc:
+        remove_workspace(ws)
+        return AgentResult(status="error", reason=f"mini: {exc}", agent_version=version)
     details = {
         "budgets": budgets,
         "prompt_name": prompt.name,
@@ -323,6 +337,7 @@ def mini_agent(task: dict, repo_path: Path, agent: dict, k: int) -> AgentResult:
         "disclosed_target_files": bool(agent.get("disclose_target_files")),
         "llm_mode": client.mode,
         "seed": k,
+        "sandbox": sandbox.record(),
     }
     try:
         # The model is called in this process: the agent's commands need no credential at all.
@@ -345,6 +360,7 @@ def mini_agent(task: dict, repo_path: Path, agent: dict, k: int) -> AgentResult:
             mini=mini,
             timeout_s=COMMAND_TIMEOUT_S,
             deadline=start + budgets["wall_clock_s"],
+            sandbox=sandbox,
         )
         trajectory = ws.out / "trajectory.json"
         runner = mini.DefaultAgent(
