@@ -32,7 +32,7 @@ from isobench.io import read_json, read_jsonl
 from isobench.llm import RecordStore
 from tests.fake_provider import FakeProvider, HTTPError, Reply, ToolCall
 from tests.toy_project import make_toy_project
-from tests.workflow_helpers import snakemake
+from tests.workflow_helpers import mini_fake_agent, snakemake
 
 SED = "sed -i 's/DELAY = 0.12/DELAY = 0.03/' work.py"
 
@@ -532,18 +532,7 @@ def test_toy_study_with_a_mini_agent(tmp_path, monkeypatch):
     with FakeProvider(default=respond) as fake:
         config_path = project["dir"] / "config" / "config.yaml"
         config = yaml.safe_load(config_path.read_text())
-        config["agents"].append(
-            {
-                "id": "mini-fake",
-                "adapter": "mini",
-                "model": "openai/fake-coder",
-                "attempts": 2,
-                "api_base": fake.api_base,
-                "env": ["OPENAI_API_KEY"],
-                "budgets": {"turns": 5, "wall_clock_s": 120},
-                "llm": {"mode": "record", "store": str(store), "timeout_s": 30, "max_retries": 0},
-            }
-        )
+        config["agents"].append(mini_fake_agent(fake.api_base, store, attempts=2, turns=5))
         config_path.write_text(yaml.safe_dump(config, sort_keys=False))
         proc = snakemake(
             project["dir"],

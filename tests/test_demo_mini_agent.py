@@ -18,7 +18,7 @@ import yaml
 from isobench import gitutil
 from isobench.io import read_json
 from tests.fake_provider import FakeProvider, Reply, ToolCall
-from tests.workflow_helpers import copy_project, snakemake
+from tests.workflow_helpers import copy_project, mini_fake_agent, snakemake
 
 SUBMIT = "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
 TREE = "git rev-parse HEAD^{tree}"
@@ -60,16 +60,7 @@ def test_demo_with_a_mini_agent_for_k_attempts(tmp_path, monkeypatch):
 
     with FakeProvider(default=respond) as fake:
         config["agents"] = [
-            {
-                "id": "mini-fake",
-                "adapter": "mini",
-                "model": "openai/fake-coder",
-                "attempts": 2,
-                "api_base": fake.api_base,
-                "env": ["OPENAI_API_KEY"],
-                "budgets": {"turns": 6, "wall_clock_s": 120},
-                "llm": {"mode": "record", "store": str(tmp_path / "store"), "max_retries": 0},
-            },
+            mini_fake_agent(fake.api_base, tmp_path / "store", attempts=2, turns=6),
         ]
         config["evaluation"]["repetitions"] = 3
         config_path.write_text(yaml.safe_dump(config, sort_keys=False))

@@ -98,14 +98,7 @@ def test_bench_of_a_gpu_repository_requests_a_gpu_and_sees_one_device(tmp_path):
     assert "gpu=1" in bench_block
     # a machine whose only visible device is 7: the benchmark processes see exactly that one
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "7", "TMPDIR": str(tmp_path)}
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", target],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = snakemake(tmp_path, "--cores", "2", target, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     bench = json.loads((tmp_path / target).read_text())
     assert bench["status"] == "passed"
@@ -117,14 +110,7 @@ def test_gpu_task_without_a_gpu_fails_the_job_with_the_fix(tmp_path):
     target = f"results/bench/oracle/toy/{toy['fast']}/1.json"
     env = {k: v for k, v in os.environ.items() if k != "CUDA_VISIBLE_DEVICES"}
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + "/usr/bin:/bin"  # no nvidia-smi
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", target],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = snakemake(tmp_path, "--cores", "2", target, env=env, timeout=300)
     assert proc.returncode != 0
     assert not (tmp_path / target).exists()
     log = (tmp_path / "logs/bench/oracle/toy" / toy["fast"] / "1.log").read_text()

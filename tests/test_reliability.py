@@ -21,14 +21,7 @@ CANARY = "sk-canary-0123456789abcdef0123456789abcdef"
 def test_failing_task_is_a_status_row_and_secrets_stay_out(tmp_path):
     toy = make_toy_project(tmp_path)
     env = {**os.environ, "OPENAI_API_KEY": CANARY, "ISOBENCH_CANARY_TOKEN": CANARY}
-    proc = subprocess.run(
-        [sys.executable, "-m", "snakemake", "--cores", "2", "results/opt_at_k.csv"],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    proc = snakemake(tmp_path, "--cores", "2", "results/opt_at_k.csv", env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-5000:]
     scores = pd.read_csv(tmp_path / "results" / "scores" / "toy.csv")
     status = scores.set_index(["agent", "commit"])["status"]

@@ -32,15 +32,32 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def snakemake(workdir: Path, *args: str, timeout: float = 900) -> subprocess.CompletedProcess:
+def snakemake(
+    workdir: Path, *args: str, timeout: float = 900, env: dict | None = None
+) -> subprocess.CompletedProcess:
     """Run ``python -m snakemake`` in ``workdir`` (a separate process isolates cwd and logging)."""
     return subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
         cwd=workdir,
+        env=env,
         capture_output=True,
         text=True,
         timeout=timeout,
     )
+
+
+def mini_fake_agent(api_base: str, store: Path, attempts: int, turns: int) -> dict:
+    """A config entry of a mini agent whose model is a loopback fake provider at ``api_base``."""
+    return {
+        "id": "mini-fake",
+        "adapter": "mini",
+        "model": "openai/fake-coder",
+        "attempts": attempts,
+        "api_base": api_base,
+        "env": ["OPENAI_API_KEY"],
+        "budgets": {"turns": turns, "wall_clock_s": 120},
+        "llm": {"mode": "record", "store": str(store), "timeout_s": 30, "max_retries": 0},
+    }
 
 
 def dry_run_jobs(workdir: Path, *targets: str) -> dict[str, int]:
