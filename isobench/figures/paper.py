@@ -204,55 +204,32 @@ def _stacked(ax, agents, table: pd.DataFrame, categories, colors, labels, *, min
     _agent_axis(ax, agents)
 
 
-def quadrants(counts: pd.DataFrame, *paths) -> None:
-    """Stacked Q1..Q4 task counts per agent, one panel per project (bars add up to n)."""
-    apply_style()
+def _stacked_panels(counts, categories, colors, labels, ncols, paths) -> None:
+    """Stacked category counts per agent, one panel per project, bars adding up to n."""
     agents = _unique(counts["agent"])
     projects = order_projects(counts["project"])
     fig, axes = subplots(len(projects), width=FIG_WIDTH, height=3.1)
     for ax, project in zip(axes, projects, strict=True):
         df = _rows(counts, project, agents)
         n = int(df["n"].iloc[0])
-        _stacked(
-            ax,
-            agents,
-            df,
-            QUADRANTS,
-            QUADRANT_COLORS,
-            QUADRANT_LABELS,
-            min_label=1 if n < 25 else 2,
-        )
+        _stacked(ax, agents, df, categories, colors, labels, min_label=1 if n < 25 else 2)
         ax.set_ylim(0, n * 1.02)
         ax.set_title(f"{project_label(project)} (n = {n})", loc="left")
     axes[0].set_ylabel("Tasks")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=4)
+    handles, legend_labels = axes[0].get_legend_handles_labels()
+    fig.legend(handles, legend_labels, loc="outside upper center", ncols=ncols)
     save_figure(fig, *paths)
+
+
+def quadrants(counts: pd.DataFrame, *paths) -> None:
+    """Stacked Q1..Q4 task counts per agent, one panel per project (bars add up to n)."""
+    apply_style()
+    _stacked_panels(counts, QUADRANTS, QUADRANT_COLORS, QUADRANT_LABELS, 4, paths)
 
 
 def approach(counts: pd.DataFrame, *paths) -> None:
     """Stacked approach categories per agent, one panel per project (``all`` rows not drawn)."""
     apply_style()
     counts = counts[counts["project"] != "all"]
-    agents = _unique(counts["agent"])
-    projects = order_projects(counts["project"])
     categories = list(APPROACHES) + ([UNKNOWN] if counts[UNKNOWN].sum() > 0 else [])
-    fig, axes = subplots(len(projects), width=FIG_WIDTH, height=3.1)
-    for ax, project in zip(axes, projects, strict=True):
-        df = _rows(counts, project, agents)
-        n = int(df["n"].iloc[0])
-        _stacked(
-            ax,
-            agents,
-            df,
-            categories,
-            APPROACH_COLORS,
-            APPROACH_LABELS,
-            min_label=1 if n < 25 else 2,
-        )
-        ax.set_ylim(0, n * 1.02)
-        ax.set_title(f"{project_label(project)} (n = {n})", loc="left")
-    axes[0].set_ylabel("Tasks")
-    handles, labels = axes[0].get_legend_handles_labels()
-    fig.legend(handles, labels, loc="outside upper center", ncols=len(categories))
-    save_figure(fig, *paths)
+    _stacked_panels(counts, categories, APPROACH_COLORS, APPROACH_LABELS, len(categories), paths)

@@ -60,22 +60,31 @@ def _agent_handles(agents, colors, markers, *, line: bool = True) -> list[Line2D
     ]
 
 
+def _repo_panels(table: pd.DataFrame, empty: str, paths):
+    """One panel per repository with shared agent colors and markers; None (and a figure saying
+    ``empty``) when the table has no rows."""
+    apply_style()
+    repos = _repos(table)
+    if not repos:
+        _empty_figure(empty, *paths)
+        return None
+    agents = sorted(table["agent"].unique())
+    fig, axes = subplots(
+        len(repos), width=min(FIG_WIDTH, 3.6 * len(repos)), height=3.0, sharey=True
+    )
+    return fig, axes, repos, agents, agent_colors(agents), agent_markers(agents)
+
+
 def opt_at_k(table: pd.DataFrame, *paths) -> None:
     """Opt@K (%) vs K per agent, one panel per repository.
 
     Line and band: the bootstrap mean and 95 % band over attempt orders; markers: Opt@K in the
     recorded attempt order.
     """
-    apply_style()
-    repos = _repos(table)
-    if not repos:
-        _empty_figure("no Opt@K rows", *paths)
+    panels = _repo_panels(table, "no Opt@K rows", paths)
+    if panels is None:
         return
-    agents = sorted(table["agent"].unique())
-    colors, markers = agent_colors(agents), agent_markers(agents)
-    fig, axes = subplots(
-        len(repos), width=min(FIG_WIDTH, 3.6 * len(repos)), height=3.0, sharey=True
-    )
+    fig, axes, repos, agents, colors, markers = panels
     kmax = int(table["k"].max())
     for ax, repo in zip(axes, repos, strict=True):
         rdf = table[table["repo"] == repo]
@@ -125,16 +134,10 @@ def opt_at_k(table: pd.DataFrame, *paths) -> None:
 
 def opt_p_at_1(table: pd.DataFrame, *paths, opt_commit_threshold: float = 0.95) -> None:
     """Opt_p@1 (%) vs p per agent, one panel per repository (intervals are in the table)."""
-    apply_style()
-    repos = _repos(table)
-    if not repos:
-        _empty_figure("no Opt_p@1 rows", *paths)
+    panels = _repo_panels(table, "no Opt_p@1 rows", paths)
+    if panels is None:
         return
-    agents = sorted(table["agent"].unique())
-    colors, markers = agent_colors(agents), agent_markers(agents)
-    fig, axes = subplots(
-        len(repos), width=min(FIG_WIDTH, 3.6 * len(repos)), height=3.0, sharey=True
-    )
+    fig, axes, repos, agents, colors, markers = panels
     for ax, repo in zip(axes, repos, strict=True):
         rdf = table[table["repo"] == repo]
         n = int(rdf["n_tasks"].max())
