@@ -560,7 +560,14 @@ def test_toy_study_with_a_mini_agent(tmp_path, monkeypatch):
     assert len(predictions) == 2  # 1 task x 2 attempts
     assert {p["model_name_or_path"] for p in predictions} == {"openai/fake-coder"}
     assert len(list(RecordStore(store).keys())) >= 3
-    assert os.environ.get("OPENAI_API_KEY") not in (runs / "1" / "run.json").read_text()
+    # The provider key was in the workflow's environment: no artifact of the run may hold it.
+    key = os.environ["OPENAI_API_KEY"].encode()
+    for top in ("results", "logs", ".snakemake", ".isobench-runs"):
+        for path in (project["dir"] / top).rglob("*"):
+            assert not path.is_file() or key not in path.read_bytes(), path
+    for path in store.rglob("*"):
+        assert not path.is_file() or key not in path.read_bytes(), path
+    assert any((project["dir"] / ".isobench-runs").rglob("run.json"))
 
     # A forced re-run (as after a code edit or a deleted results/ tree) pays for nothing: even
     # without the LLM store and with the provider gone, every attempt comes back from the run
