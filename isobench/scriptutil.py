@@ -5,6 +5,8 @@ from __future__ import annotations
 import logging
 import sys
 
+from isobench.errors import InfrastructureError
+
 
 def run_script(main, smk) -> None:
     """Log to the rule's log file (and stderr), then call ``main(input, output, params)``."""
@@ -17,4 +19,9 @@ def run_script(main, smk) -> None:
         handlers=handlers,
         force=True,
     )
-    main(smk.input, smk.output, smk.params)
+    try:
+        main(smk.input, smk.output, smk.params)
+    except InfrastructureError as err:
+        # The paragraph names the fix; a traceback would only bury it. No output is written.
+        logging.getLogger("isobench").error("%s", err)
+        raise SystemExit(1) from None

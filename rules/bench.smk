@@ -16,7 +16,13 @@ rule bench:
         "logs/bench/{agent}/{repo}/{commit}/{k}.log",
     conda:
         "../envs/isobench.yaml"
+    resources:
+        gpu=repo_gpus,
     params:
+        executor=config["evaluation"]["executor"],
+        docker=docker_settings(),
+        gpus=repo_gpus,
+        job_id="{agent}/{repo}/{commit}/{k}",
         warmup=config["evaluation"]["warmup"],
         repetitions=config["evaluation"]["repetitions"],
         timeout_s=config["evaluation"]["timeout_s"],

@@ -11,10 +11,35 @@ from isobench.scriptutil import run_script
 log = logging.getLogger("bench")
 
 
+def make_executor(params, repo_path: Path, perf_test: Path, env: dict):
+    if params.executor != "docker":
+        return LocalExecutor(repo_path, perf_test, params.cpu_threads)
+    from isobench.bench.docker import DockerExecutor, DockerSettings
+
+    docker = params.docker
+    return DockerExecutor(
+        repo_path,
+        perf_test,
+        image=env["image"],
+        expected_image_id=env["image_id"],
+        job_id=params.job_id,
+        settings=DockerSettings(
+            cpus=float(docker.get("cpus") or 0),
+            memory=docker.get("memory"),
+            shm_size=docker.get("shm_size"),
+            ipc=docker.get("ipc"),
+            model_cache=docker.get("model_cache"),
+        ),
+        cpu_threads=params.cpu_threads,
+        gpus=params.gpus,
+    )
+
+
 def main(input, output, params):
     task = read_json(input.task)
     repo = read_json(input.repo)
     run = read_json(input.run)
+    env = read_json(input.env)
     patch = Path(input.patch).read_text(encoding="utf-8")
     settings = BenchSettings(
         warmup=params.warmup,
@@ -23,9 +48,18 @@ def main(input, output, params):
         bootstrap_resamples=params.bootstrap_resamples,
         seed=params.seed,
     )
-    with LocalExecutor(Path(repo["path"]), Path(input.perf_test), params.cpu_threads) as executor:
+    if env.get("executor", "local") != params.executor:
+        raise ValueError(
+            f"{input.env} was recorded for executor {env.get('executor')!r}, this run uses "
+            f"{params.executor!r}; delete results/envs/ (or that file) and run again"
+        )
+    with make_executor(params, Path(repo["path"]), Path(input.perf_test), env) as executor:
         result = bench_attempt(executor, task, run, patch, settings)
-    result["env"] = read_json(input.env)
+        if getattr(executor, "gpus", 0):
+            result["gpu"] = executor.gpu_info()
+        if params.executor == "docker":
+            result["container_starts"] = executor.container_starts
+    result["env"] = env
     log.info(
         "%s k=%s %s: %s %s",
         run["agent"],
