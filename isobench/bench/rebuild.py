@@ -34,6 +34,8 @@ def needs_rebuild(paths) -> bool:
 def patch_paths(patch: str) -> list[str]:
     """Paths a unified git diff touches (both sides of renames)."""
     paths: list[str] = []
-    for a, b in _DIFF_PATH.findall(patch):
-        paths += [p for p in (a, b) if p not in paths]
+    for pair in _DIFF_PATH.findall(patch):
+        for path in pair:
+            if path not in paths:
+                paths.append(path)
     return paths
