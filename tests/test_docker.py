@@ -8,7 +8,6 @@ them are skipped, except under CI (`CI` set), where that is a failure.
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
