@@ -16,7 +16,6 @@ import time
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from isobench.bench.docker import LABEL_HOST
 from tests.docker_helpers import daemon_or_skip
