@@ -4,6 +4,7 @@ import logging
 from pathlib import Path
 
 from isobench.bench.local import LocalExecutor
+from isobench.bench.rebuild import needs_rebuild, patch_paths
 from isobench.bench.runner import BenchSettings, bench_attempt
 from isobench.io import read_json, write_json
 from isobench.scriptutil import run_script
@@ -54,6 +55,11 @@ def main(input, output, params):
             f"{params.executor!r}; delete results/envs/ (or that file) and run again"
         )
     with make_executor(params, Path(repo["path"]), Path(input.perf_test), env) as executor:
+        if params.executor == "docker":
+            executor.rebuild = {
+                "human": needs_rebuild(task["files_changed"]),
+                "agent": needs_rebuild(patch_paths(patch)),
+            }
         result = bench_attempt(executor, task, run, patch, settings)
         if getattr(executor, "gpus", 0):
             result["gpu"] = executor.gpu_info()

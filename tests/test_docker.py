@@ -178,3 +178,30 @@ def test_daemon_missing_is_one_paragraph_naming_the_fix(tmp_path, monkeypatch):
     assert message.startswith(f"Cannot reach the Docker daemon at unix://{dead}")
     assert "dockerd" in message and "evaluation.executor: local" in message
     assert "\n" not in message
+
+
+def test_prepare_variant_hook_runs_once_per_variant_with_rebuild_flag(client, toy_repo, tmp_path):
+    """An image with /opt/isobench/prepare-variant (as the vLLM/SGLang recipes have) gets it run
+    once per variant before its first run, with `rebuild` where the diff touches compiled code."""
+    from isobench.bench import images
+
+    base, base_id = images.resolve_base(client, None)
+    files = (
+        (
+            "Dockerfile",
+            b"ARG BASE_IMAGE\nFROM ${BASE_IMAGE}\nCOPY prepare-variant /opt/isobench/\n",
+        ),
+        ("prepare-variant", b'#!/bin/sh\necho "${2:-plain}" >> "$1/.prepared"\n'),
+    )
+    tag, _ = images.ensure_image(client, images.make_recipe("hooktest", files, base, base_id))
+    perf = _perf_test(tmp_path, "cat .prepared; echo PYTHONPATH=$PYTHONPATH")
+    with DockerExecutor(toy_repo["path"], perf, tag, _job(), client=client) as ex:
+        ex.rebuild = {"human": True}
+        assert ex.add_tree("base", toy_repo["root"])[0]
+        assert ex.add_tree("human", toy_repo["perf"])[0]
+        for _ in range(2):
+            base_out = ex.run("base", 10).output
+            human_out = ex.run("human", 10).output
+    assert base_out.splitlines()[0] == "plain" and len(base_out.splitlines()) == 2
+    assert human_out.splitlines()[0] == "rebuild"
+    assert "PYTHONPATH=/isobench/human:/isobench/human/python" in human_out

@@ -35,6 +35,9 @@ MODEL_MOUNT = "/models"
 LABEL_JOB = "isobench.job"
 LABEL_HOST = "isobench.host"
 LABEL_PID = "isobench.pid"
+# An image may ship this script (envs/docker/vllm, sglang): run once per variant at container
+# start as `prepare-variant TREE [rebuild]`, e.g. to reuse or rebuild compiled extensions.
+PREPARE_HOOK = "/opt/isobench/prepare-variant"
 TIMEOUT_EXIT_CODES = (
     124,
     137,
@@ -174,6 +177,10 @@ class DockerExecutor(TreeExecutor):
         self.job_id = job_id
         self.gpus = gpus
         self.container = None
+        self.prepared: set[str] = set()
+        # Variants whose diff touches compiled sources (isobench.bench.rebuild); only images
+        # with a prepare-variant hook (vLLM, SGLang) act on it.
+        self.rebuild: dict[str, bool] = {}
         self.container_starts = 0  # the overhead benchmark checks this stays 1 per job
         self.client = client or connect()
         self.uid = f"{os.getuid()}:{os.getgid()}"
@@ -196,6 +203,7 @@ class DockerExecutor(TreeExecutor):
                 f"results/envs/<repo>/<commit>.json and run snakemake again."
             )
         self.image_id = found
+        self.has_hook = False
         sweep_stale(self.client, job_id)
         # The perf test lives beside the trees, so one mount carries everything a run needs.
         shutil.copy2(self.perf_test, self.root / "perf_test.py")
@@ -229,24 +237,52 @@ class DockerExecutor(TreeExecutor):
         self.container = docker_call(self.client.containers.run, self.image_id, **kwargs)
         self.container_starts += 1
         log.info("started container %s from %s", self.container.short_id, self.image)
+        self.has_hook = self.exec(["test", "-x", PREPARE_HOOK])[0] == 0
         return self.container
 
-    def exec(self, argv: list[str], workdir: str = MOUNT) -> tuple[int, str]:
+    def _prepare(self, variant: str) -> tuple[int, str]:
+        """Once per variant, before its first run: the image's prepare-variant hook, if any."""
+        self.prepared.add(variant)
+        if not self.has_hook:
+            return 0, ""
+        argv = [PREPARE_HOOK, f"{MOUNT}/{variant}"]
+        if self.rebuild.get(variant):
+            argv.append("rebuild")
+        code, output = self.exec(argv)
+        log.info("prepare-variant %s: exit %s", " ".join(argv[1:]), code)
+        return code, output
+
+    def exec(
+        self, argv: list[str], workdir: str = MOUNT, environment: dict | None = None
+    ) -> tuple[int, str]:
         container = self.container or self._start()
         res = docker_call(
-            container.exec_run, argv, workdir=workdir, user=self.uid, environment=self.env
+            container.exec_run,
+            argv,
+            workdir=workdir,
+            user=self.uid,
+            environment=environment or self.env,
         )
         return res.exit_code, (res.output or b"").decode("utf-8", errors="replace")
 
     def run(self, variant: str, timeout_s: float) -> RunResult:
         tree = f"{MOUNT}/{variant}"
+        if self.container is None:
+            self._start()
+        if variant not in self.prepared:
+            code, output = self._prepare(variant)
+            if code != 0:  # the variant cannot be built: a failed run, not an infrastructure error
+                return RunResult(code, f"prepare-variant failed:\n{output}", 0.0, False)
         script = (
             f"timeout -s KILL {timeout_s:g} python3 {MOUNT}/perf_test.py; rc=$?; "
             # Whatever the benchmark left behind dies now (kill -1 spares PID 1 and this shell).
             'kill -9 -1 2>/dev/null; exit "$rc"'
         )
         start = time.perf_counter()
-        code, output = self.exec(["sh", "-c", script], workdir=tree)
+        env = dict(self.env)
+        if self.has_hook:  # the variant's own package shadows the one installed in the image
+            env["PYTHONPATH"] = f"{tree}:{tree}/python"
+        code, output = self.exec(["sh", "-c", script], workdir=tree, environment=env)
         wall = time.perf_counter() - start
         timed_out = code in TIMEOUT_EXIT_CODES and wall >= timeout_s * 0.98
         return RunResult(
