@@ -8,6 +8,7 @@ them are skipped, except under CI (`CI` set), where that is a failure.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -205,3 +206,37 @@ def test_prepare_variant_hook_runs_once_per_variant_with_rebuild_flag(client, to
     assert base_out.splitlines()[0] == "plain" and len(base_out.splitlines()) == 2
     assert human_out.splitlines()[0] == "rebuild"
     assert "PYTHONPATH=/isobench/human:/isobench/human/python" in human_out
+
+
+def test_serving_orchestration_inside_a_container_without_network(
+    client, image, toy_repo, tmp_path
+):
+    """The server and the client talk over loopback, which network_mode=none keeps."""
+    from isobench.bench import serving
+    from tests.test_serving import CLIENT, SERVER
+
+    perf = _perf_test(tmp_path, "true")
+    with DockerExecutor(toy_repo["path"], perf, image, _job(), client=client) as ex:
+        shutil.copy(serving.__file__, ex.root / "serving.py")
+        (ex.root / "server.py").write_text(SERVER)
+        (ex.root / "client.py").write_text(CLIENT)
+        results = {}
+        for mode in ("healthy", "crash"):
+            code, out = ex.exec(
+                [
+                    "python3",
+                    "/isobench/serving.py",
+                    "--server",
+                    f"python3 /isobench/server.py 8000 {mode} 0.5",
+                    "--client",
+                    "python3 /isobench/client.py 8000",
+                    "--health-url",
+                    "http://127.0.0.1:8000/health",
+                    "--startup-timeout",
+                    "20",
+                ]
+            )
+            results[mode] = (code, serving.parse_status(out), out)
+    assert results["healthy"][:2] == (0, "ok"), results["healthy"][2]
+    assert "Mean TTFT (ms)" in results["healthy"][2]
+    assert results["crash"][:2] == (3, "server_crash")
