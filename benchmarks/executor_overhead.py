@@ -18,6 +18,7 @@ Needs a Docker daemon and the base image (.ci/setup-docker.sh) for the docker ro
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import subprocess
 import sys
@@ -79,9 +80,16 @@ def main() -> None:
 
         gitutil.export_tree(repo, sha, tree)
 
+        # `python` in the perf test must be the same interpreter for every row (as the local
+        # executor arranges), not whatever shim comes first on PATH.
+        env = {
+            **os.environ,
+            "PATH": os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"],
+        }
+
         def bare() -> str:
             return subprocess.run(
-                [sys.executable, str(perf)], cwd=tree, capture_output=True, text=True
+                [sys.executable, str(perf)], cwd=tree, capture_output=True, text=True, env=env
             ).stdout
 
         results = {"bare": time_runs(bare, args.runs)}
