@@ -180,3 +180,16 @@ def test_sglang_serving_command_uses_launch_server_and_model_path():
 def test_normalization_is_the_same_for_every_call():
     cmd = "python benchmarks/benchmark_serving.py --model m --num-prompts 10"
     assert serving.normalize_serving_command(cmd) == serving.normalize_serving_command(cmd)
+
+
+def test_only_unreached_daemons_count_as_connection_errors():
+    import docker.errors
+    import requests.exceptions
+
+    from isobench.bench.dockerd import is_connection_error
+
+    assert is_connection_error(requests.exceptions.ConnectionError("refused"))
+    assert is_connection_error(docker.errors.DockerException("Error while fetching server API"))
+    assert not is_connection_error(docker.errors.BuildError("RUN failed", []))
+    assert not is_connection_error(docker.errors.ImageNotFound("no such image"))
+    assert not is_connection_error(ValueError("x"))

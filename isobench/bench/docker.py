@@ -172,6 +172,13 @@ class DockerExecutor(TreeExecutor):
         expected_image_id: str | None = None,
     ):
         super().__init__(repo_path, perf_test)
+        try:
+            self._setup(image, job_id, settings, cpu_threads, gpus, client, expected_image_id)
+        except BaseException:
+            super().close()  # no temporary folder left behind by a job that could not start
+            raise
+
+    def _setup(self, image, job_id, settings, cpu_threads, gpus, client, expected_image_id):
         self.settings = settings or DockerSettings()
         self.image = image
         self.job_id = job_id

@@ -34,27 +34,20 @@ def unavailable_message(detail: str = "") -> str:
     )
 
 
-def _connection_errors() -> tuple[type[BaseException], ...]:
+def is_connection_error(err: BaseException) -> bool:
+    """True if ``err`` means the daemon was not reached (not: the daemon refused or failed)."""
     import docker.errors
     import requests.exceptions
 
-    # DockerException without a status code is what the SDK raises when it cannot even ask the
-    # daemon for its API version; requests' errors are what a vanished daemon looks like mid-call.
-    return (
-        requests.exceptions.ConnectionError,
-        requests.exceptions.ChunkedEncodingError,
-        ConnectionError,
-        BrokenPipeError,
-        docker.errors.DockerException,
-    )
-
-
-def is_connection_error(err: BaseException) -> bool:
-    import docker.errors
-
-    if isinstance(err, docker.errors.APIError):  # the daemon answered: not a connection problem
-        return False
-    return isinstance(err, _connection_errors())
+    if isinstance(
+        err, (requests.exceptions.ConnectionError, requests.exceptions.ChunkedEncodingError)
+    ):
+        return True  # a vanished daemon mid-call (refused, reset, truncated response)
+    if isinstance(err, (ConnectionError, BrokenPipeError)):
+        return True
+    # The SDK raises a bare DockerException when it cannot even ask for the API version;
+    # its subclasses (APIError, BuildError, ContainerError, ...) mean the daemon answered.
+    return type(err) is docker.errors.DockerException
 
 
 def docker_call(fn, *args, **kwargs):
