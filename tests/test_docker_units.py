@@ -12,7 +12,9 @@ from isobench.bench.docker import gpu_device_requests, parse_nvidia_smi_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 
-# Recorded from `nvidia-smi --query-gpu=<NVIDIA_SMI_QUERY> --format=csv` on a 2-GPU H100 host.
+# In the format of `nvidia-smi --query-gpu=<NVIDIA_SMI_QUERY> --format=csv` (header with units,
+# "[N/A]" and "[Not Supported]" cells). Written by hand: no GPU machine was available to record
+# one; replace it with a real recording when one is.
 NVIDIA_SMI_SAMPLE = """\
 name, uuid, pci.bus_id, driver_version, memory.total [MiB], clocks.current.sm [MHz], clocks.current.memory [MHz], clocks.max.sm [MHz], clocks.max.memory [MHz], power.limit [W], temperature.gpu
 NVIDIA H100 80GB HBM3, GPU-5e1c2a7b-0c1d-4e2f-9a3b-7c6d5e4f3a2b, 00000000:18:00.0, 535.161.08, 81559 MiB, 1980 MHz, 2619 MHz, 1980 MHz, 2619 MHz, 700.00 W, 34
