@@ -1,5 +1,9 @@
-"""Errors whose message names the problem and its fix; scripts show them without a traceback."""
+"""Errors whose message is the whole story: a job that raises one fails with that paragraph alone.
+
+They are infrastructure problems (no Docker daemon, a missing image), not properties of an
+attempt, so the job writes no result (nothing bogus is counted) and the message names the fix.
+"""
 
 
-class ClearError(RuntimeError):
-    """An infrastructure or input problem a user must fix (not a task's failure, not a bug)."""
+class InfrastructureError(RuntimeError):
+    """A problem of the machine, not of the attempt; str(err) says what to do."""

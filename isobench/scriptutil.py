@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from isobench.errors import ClearError
+from isobench.errors import InfrastructureError
 
 
 def run_script(main, smk) -> None:
@@ -21,10 +21,10 @@ def run_script(main, smk) -> None:
     )
     try:
         main(smk.input, smk.output, smk.params)
-    except ClearError as exc:
-        # The job fails (its outputs are not a result) with one readable paragraph in its log.
-        logging.getLogger("isobench").error("%s", exc)
-        sys.exit(1)
+    except InfrastructureError as err:
+        # The paragraph names the fix; a traceback would only bury it. No output is written.
+        logging.getLogger("isobench").error("%s", err)
+        raise SystemExit(1) from None
     except Exception:
         logging.getLogger("isobench").exception("the job failed")
         raise

@@ -17,9 +17,12 @@ rule bench:
     conda:
         "../envs/isobench.yaml"
     resources:
-        gpu=bench_gpus,
+        gpu=repo_gpus,
     params:
-        gpus=bench_gpus,
+        executor=config["evaluation"]["executor"],
+        docker=docker_settings(),
+        gpus=repo_gpus,
+        job_id="{agent}/{repo}/{commit}/{k}",
         warmup=config["evaluation"]["warmup"],
         repetitions=config["evaluation"]["repetitions"],
         timeout_s=config["evaluation"]["timeout_s"],

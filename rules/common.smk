@@ -36,11 +36,6 @@ def repo_sources(wildcards):
     return [str(series)] + sorted(str(p) for p in (series.parent / "patches").glob("*"))
 
 
-def bench_gpus(wildcards):
-    """GPUs of one bench job (0 or 1): the resource Snakemake and SLURM schedule by."""
-    return config["repos"][wildcards.repo].get("gpus", 0)
-
-
 def commit_list(wildcards):
     return config["repos"][wildcards.repo]["commits"]
 
@@ -175,3 +170,26 @@ def agent_run_records(wildcards):
         for e in TASKS[repo]
         for k in range(1, AGENTS[wildcards.agent]["attempts"] + 1)
     ]
+
+
+def docker_settings():
+    """evaluation.docker, with the defaults of the schema."""
+    return dict(config["evaluation"].get("docker") or {})
+
+
+def repo_gpus(wildcards):
+    """GPUs of one bench job (0 or 1): the resource Snakemake and SLURM schedule by."""
+    return int(config["repos"][wildcards.repo].get("gpus", 0))
+
+
+def repo_recipe(wildcards):
+    return config["repos"][wildcards.repo].get("recipe", "envs/docker/python")
+
+
+def recipe_files(wildcards):
+    """With the docker executor, an edited recipe re-records (and rebuilds) the environment."""
+    if config["evaluation"]["executor"] != "docker":
+        return []
+    return sorted(
+        str(p) for p in Path(repo_recipe(wildcards)).rglob("*") if p.is_file()
+    )

@@ -1,11 +1,13 @@
 """Time base, human and agent of one (agent, task, attempt), interleaved and repeated."""
 
 import logging
+import os
 from contextlib import ExitStack
 from pathlib import Path
 
 from isobench.bench.gpu import lease_gpu
 from isobench.bench.local import LocalExecutor
+from isobench.bench.rebuild import needs_rebuild, patch_paths
 from isobench.bench.runner import BenchSettings, bench_attempt
 from isobench.io import read_json, write_json
 from isobench.scriptutil import run_script
@@ -13,10 +15,35 @@ from isobench.scriptutil import run_script
 log = logging.getLogger("bench")
 
 
+def make_executor(params, repo_path: Path, perf_test: Path, env: dict, gpu: str | None):
+    if params.executor != "docker":
+        return LocalExecutor(repo_path, perf_test, params.cpu_threads, gpu)
+    from isobench.bench.docker import DockerExecutor, DockerSettings
+
+    docker = params.docker
+    return DockerExecutor(
+        repo_path,
+        perf_test,
+        image=env["image"],
+        expected_image_id=env["image_id"],
+        job_id=params.job_id,
+        settings=DockerSettings(
+            cpus=float(docker.get("cpus") or 0),
+            memory=docker.get("memory"),
+            shm_size=docker.get("shm_size"),
+            ipc=docker.get("ipc"),
+            model_cache=docker.get("model_cache"),
+        ),
+        cpu_threads=params.cpu_threads,
+        gpus=params.gpus,
+    )
+
+
 def main(input, output, params):
     task = read_json(input.task)
     repo = read_json(input.repo)
     run = read_json(input.run)
+    env = read_json(input.env)
     patch = Path(input.patch).read_text(encoding="utf-8")
     settings = BenchSettings(
         warmup=params.warmup,
@@ -25,15 +52,31 @@ def main(input, output, params):
         bootstrap_resamples=params.bootstrap_resamples,
         seed=params.seed,
     )
+    if env.get("executor", "local") != params.executor:
+        raise ValueError(
+            f"{input.env} was recorded for executor {env.get('executor')!r}, this run uses "
+            f"{params.executor!r}; delete results/envs/ (or that file) and run again"
+        )
     with ExitStack() as stack:
         gpu = stack.enter_context(lease_gpu()) if params.gpus > 0 else None
         if gpu is not None:
             log.info("leased GPU %s", gpu)
+            # The docker executor requests the devices CUDA_VISIBLE_DEVICES names: only this one.
+            os.environ["CUDA_VISIBLE_DEVICES"] = gpu
         executor = stack.enter_context(
-            LocalExecutor(Path(repo["path"]), Path(input.perf_test), params.cpu_threads, gpu)
+            make_executor(params, Path(repo["path"]), Path(input.perf_test), env, gpu)
         )
+        if params.executor == "docker":
+            executor.rebuild = {
+                "human": needs_rebuild(task["files_changed"]),
+                "agent": needs_rebuild(patch_paths(patch)),
+            }
         result = bench_attempt(executor, task, run, patch, settings)
-    result["env"] = read_json(input.env)
+        if getattr(executor, "gpus", 0):
+            result["gpu"] = executor.gpu_info()
+        if params.executor == "docker":
+            result["container_starts"] = executor.container_starts
+    result["env"] = env
     if gpu is not None:
         result["host"]["gpu"] = gpu
     log.info(

@@ -21,10 +21,10 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-from isobench.errors import ClearError
+from isobench.errors import InfrastructureError
 
 
-class NoGPUError(ClearError):
+class NoGPUError(InfrastructureError):
     pass
 
 

@@ -12,6 +12,7 @@ import platform
 from dataclasses import dataclass
 
 from isobench import parsers, stats
+from isobench.bench import serving
 from isobench.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -33,6 +34,8 @@ def _sample(variant: str, rnd: int, warm: bool, res, primary: str) -> dict:
     error = None
     if res.timed_out:
         error = "timeout"
+    elif serving.parse_status(res.output) not in (None, serving.OK):
+        error = serving.parse_status(res.output)  # server_crash, server_timeout, ...
     elif res.returncode != 0:
         error = f"exit code {res.returncode}"
     elif primary not in metrics:
