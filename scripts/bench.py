@@ -4,7 +4,12 @@ import logging
 from pathlib import Path
 
 from isobench.bench.local import LocalExecutor
-from isobench.bench.runner import BenchSettings, bench_attempt
+from isobench.bench.runner import (
+    BenchSettings,
+    bench_attempt,
+    invalid_test_result,
+    task_under_test,
+)
 from isobench.io import read_json, write_json
 from isobench.scriptutil import run_script
 
@@ -23,8 +28,12 @@ def main(input, output, params):
         bootstrap_resamples=params.bootstrap_resamples,
         seed=params.seed,
     )
-    with LocalExecutor(Path(repo["path"]), Path(input.perf_test), params.cpu_threads) as executor:
-        result = bench_attempt(executor, task, run, patch, settings)
+    task, invalid = task_under_test(task, read_json(input.synthesis))
+    if invalid is not None:
+        result = invalid_test_result(LocalExecutor.name, task, run, settings, invalid)
+    else:
+        with LocalExecutor(Path(repo["path"]), Path(input.perf_test), params.cpu_threads) as ex:
+            result = bench_attempt(ex, task, run, patch, settings)
     result["env"] = read_json(input.env)
     log.info(
         "%s k=%s %s: %s %s",
