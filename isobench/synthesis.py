@@ -8,6 +8,7 @@ runs the same file for base, human and agent, so the workload is fixed once per 
 from __future__ import annotations
 
 import hashlib
+import sys
 import tempfile
 from pathlib import Path
 
@@ -58,6 +59,22 @@ sys.exit({reason!r})
 '''
 
 
+def _unplace(text: str, tree: Path, script: Path) -> str:
+    """Run output with this run's and this machine's paths replaced by stable placeholders."""
+    places = [
+        (str(script), "perf_test.py"),
+        (str(script.parent), "<scratch>"),
+        (str(tree), "<repo>"),
+        (sys.prefix, "<python>"),
+        (sys.base_prefix, "<python>"),
+        (str(Path.home()), "<home>"),
+    ]
+    for path, placeholder in places:
+        if path and len(path) > 1:
+            text = text.replace(path, placeholder)
+    return text
+
+
 def llm_perf_test(
     task: dict,
     repo_path: str | Path,
@@ -88,7 +105,8 @@ def llm_perf_test(
             def run_variant(variant: str, code: str) -> dict:
                 script.write_text(code, encoding="utf-8")
                 res = executor.run(variant, timeout_s)
-                output = res.output
+                # Paths of this machine and run never reach the model (or a request's key).
+                output = _unplace(res.output, executor.trees[variant], script)
                 if res.timed_out:
                     output += f"\n[killed: no exit within {timeout_s:g} s]"
                 return {"returncode": res.returncode, "output": output}

@@ -116,6 +116,18 @@ def build_messages(
     return messages, truncated
 
 
+_FLOAT = re.compile(r"(?<![\w.])-?\d+\.\d{2,}(?:[eE][-+]?\d+)?")
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+
+
+def stable_feedback(text: str) -> str:
+    """``text`` with run-to-run noise masked: floats with 2+ decimals (timings) and memory
+    addresses. A repair request quotes the failing run's output; unmasked, it would differ on
+    every run, so its store key would too: replay would miss and a re-run would pay again.
+    (Machine paths are replaced by the caller, which knows them.)"""
+    return _ADDRESS.sub("0x<addr>", _FLOAT.sub("<float>", text or ""))
+
+
 def _tail(text: str, limit: int) -> str:
     text = redact(text or "")
     return text if len(text) <= limit else "[...]\n" + text[-limit:]
@@ -266,7 +278,10 @@ def synthesize_test(
             {
                 "role": "user",
                 "content": repair.render(
-                    "user", error=error, variant=variant or "none", output_tail=output_tail
+                    "user",
+                    error=stable_feedback(error),
+                    variant=variant or "none",
+                    output_tail=stable_feedback(output_tail),
                 ),
             },
         ]

@@ -168,3 +168,72 @@ def cost_csv(rows: Iterable[Mapping[str, Any]]) -> str:
 
 def write_cost_csv(path: str | os.PathLike, rows: Iterable[Mapping[str, Any]]) -> None:
     write_text_atomic(path, cost_csv(rows))
+
+
+def per_call_profile(entries: Iterable[Any]) -> dict[str, dict]:
+    """Per stage: calls and mean prompt/completion tokens per call, from store entries.
+
+    Repair calls are included, so a stage's mean reflects its conversations as they were
+    actually sent (a repair resends the whole conversation so far).
+    """
+    out: dict[str, dict] = {}
+    for raw in entries:
+        rec = _flat(raw)
+        row = out.setdefault(rec["stage"], {"calls": 0, "prompt_tokens": 0, "completion_tokens": 0})
+        row["calls"] += 1
+        row["prompt_tokens"] += rec["prompt_tokens"]
+        row["completion_tokens"] += rec["completion_tokens"]
+    for row in out.values():
+        row["mean_prompt_tokens"] = row["prompt_tokens"] / row["calls"]
+        row["mean_completion_tokens"] = row["completion_tokens"] / row["calls"]
+    return out
+
+
+def study_estimate(
+    profile: Mapping[str, Mapping],
+    units: Mapping[str, tuple[int, int]],
+    model: str,
+    prices: Mapping[str, tuple[float, float]] | None = None,
+) -> list[dict]:
+    """What a study would cost with ``model``: one row per stage and a total.
+
+    ``units[stage] = (study_units, measured_units)``: how many units (commits classified, tasks
+    synthesized, attempts judged) the study has, and how many the measured ``profile`` came from;
+    the study's calls are the profile's calls per unit times its units. Cost per call is the
+    profile's mean tokens at ``model``'s litellm (or explicit) prices; None when unpriced.
+    """
+    rows = []
+    for stage, (study_units, measured_units) in units.items():
+        measured = profile.get(stage)
+        if not measured or not measured_units:
+            continue
+        calls = measured["calls"] / measured_units * study_units
+        prompt = measured["mean_prompt_tokens"]
+        completion = measured["mean_completion_tokens"]
+        one = cost_for(model, round(prompt), round(completion), prices=prices)
+        rows.append(
+            {
+                "stage": stage,
+                "model": model,
+                "units": study_units,
+                "calls_per_unit": round(measured["calls"] / measured_units, 3),
+                "calls": round(calls),
+                "prompt_tokens": round(calls * prompt),
+                "completion_tokens": round(calls * completion),
+                "cost_usd": None if one is None else round(one * calls, 2),
+            }
+        )
+    costs = [r["cost_usd"] for r in rows]
+    rows.append(
+        {
+            "stage": "*",
+            "model": model,
+            "units": None,
+            "calls_per_unit": None,
+            "calls": sum(r["calls"] for r in rows),
+            "prompt_tokens": sum(r["prompt_tokens"] for r in rows),
+            "completion_tokens": sum(r["completion_tokens"] for r in rows),
+            "cost_usd": None if any(c is None for c in costs) else round(sum(costs), 2),
+        }
+    )
+    return rows
