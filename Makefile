@@ -4,8 +4,11 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 CORES  ?= 2
 PYTEST_ARGS ?=
+# make llm-record: the model that answers, and the store its answers go to (not the demo's).
+LLM_MODEL ?= anthropic/claude-sonnet-4-5
+LLM_STORE ?= .isobench-store
 
-.PHONY: setup demo test lint format lock paper clean
+.PHONY: setup demo test lint format lock paper clean llm-record llm-standins
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +46,14 @@ lock: setup  ## re-pin: write the current environment to requirements.lock
 
 paper: setup  ## the paper's tables and figures from its published per-task results
 	$(BIN)/snakemake --cores 1 paper
+
+llm-record: setup  ## run the demo's LLM stages with a real model, recording into LLM_STORE (needs the provider's API key)
+	$(BIN)/snakemake --cores $(CORES) \
+	  --config 'llm={mode: record, model: $(LLM_MODEL), store: $(LLM_STORE)}' 'synthesis={source: llm}' \
+	  -- results/opt_at_k.csv results/llm_costs.csv
+
+llm-standins: setup  ## re-record demo/llm-store from the authored stand-in answers (offline, fake provider)
+	$(BIN)/python demo/llm-standins/record.py
 
 clean:
 	rm -rf results logs .snakemake

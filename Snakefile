@@ -20,6 +20,7 @@ include: "rules/synthesis.smk"
 include: "rules/envs.smk"
 include: "rules/agents.smk"
 include: "rules/bench.smk"
+include: "rules/judge.smk"
 include: "rules/score.smk"
 include: "rules/paper.smk"
 
@@ -33,3 +34,4 @@ rule all:
         all_bench_files(),
         expand("results/mining/{repo}/candidates.jsonl", repo=REPOS),
         expand("results/dataset/{repo}.jsonl", repo=REPOS),
+        "results/llm_costs.csv",

@@ -18,6 +18,7 @@ import re
 from pathlib import Path
 
 from isobench.llm import PromptTemplate, prompt_path, truncate_chars
+from isobench.llm.repair import complete_with_repair, summed_cost
 
 PROMPT_NAME = "classify_v1"
 STAGE = "classify"
@@ -106,33 +107,24 @@ def classify_commit(
     messages, truncated = build_messages(commit, template, max_diff_tokens)
     params = {"temperature": temperature, "max_tokens": max_tokens}
 
-    responses = [client.complete(stage, model, messages, **params)]
-    verdict, reason = parse_answer(responses[0].text)
-    repaired = False
-    if verdict is None:
-        repaired = True
-        follow_up = [
-            *messages,
-            {"role": "assistant", "content": responses[0].text},
-            {"role": "user", "content": template.render("repair")},
-        ]
-        responses.append(client.complete(stage, model, follow_up, **params))
-        verdict, reason2 = parse_answer(responses[-1].text)
-        reason = reason2 or reason
-        if verdict is None:
-            reason = "unparsable"
+    def parse(text: str) -> tuple[tuple[bool, str] | None, str]:
+        verdict, reason = parse_answer(text)
+        return ((verdict, reason), "") if verdict is not None else (None, reason)
 
-    costs = [r.cost_usd for r in responses]
+    answer, responses, _errors = complete_with_repair(
+        client, stage, model, messages, params, parse, lambda _error: template.render("repair")
+    )
+    verdict, reason = answer if answer is not None else (None, "unparsable")
     return {
         "is_perf": verdict,
         "reason": reason,
         "key": responses[-1].key,
         "keys": [r.key for r in responses],
-        "repaired": repaired,
+        "repaired": len(responses) > 1,
         "truncated": truncated,
         "prompt": template.name,
         "prompt_sha256": template.sha256,
         "model": model,
-        "cost_usd": None if any(c is None for c in costs) else sum(costs),
+        "cost_usd": summed_cost(responses),
         "cached": all(r.cached for r in responses),
     }

@@ -8,9 +8,8 @@ Invalid or garbage output gets one repair round (the error is sent back); after 
 has status ``invalid``, both categories ``unknown`` and the error.  An empty agent patch is not
 sent to the judge: it is ``no_optimization`` / ``ineffective`` with status ``no_patch``.
 
-Quadrants (section 4.4): soft pass = ``same_target`` or ``related_target`` (``unknown`` is not a
-pass); hard pass = hard class ``beats`` or ``similar``; Q1 both (true success), Q2 soft only (good
-intent), Q3 hard only (lucky win), Q4 neither (failure).
+The result's ``soft_pass`` follows :mod:`isobench.quadrants` (same_target or related_target);
+the quadrants themselves are derived in the score stage, where the hard class is known.
 """
 
 from __future__ import annotations
@@ -22,6 +21,8 @@ from difflib import SequenceMatcher
 from pathlib import Path
 
 from isobench.llm import PromptTemplate, prompt_path, truncate_bytes
+from isobench.llm.repair import complete_with_repair, summed_cost
+from isobench.quadrants import UNKNOWN, norm_category, soft_pass
 from isobench.secrets import redact
 
 PROMPT_NAME = "judge_v1"
@@ -44,41 +45,6 @@ APPROACH_CATEGORIES = (
     "harmful",
     "other",
 )
-SOFT_PASS_CATEGORIES = frozenset({"same_target", "related_target"})
-HARD_PASS_CLASSES = frozenset({"beats", "similar"})
-UNKNOWN = "unknown"
-QUADRANT_NAMES = {
-    "Q1": "true_success",
-    "Q2": "good_intent",
-    "Q3": "lucky_win",
-    "Q4": "failure",
-}
-
-
-# --------------------------------------------------------------------------------------------
-# Quadrants
-
-
-def soft_pass(category: str | None) -> bool:
-    """Correct target: the judge's bottleneck category is same_target or related_target."""
-    return _norm_category(category) in SOFT_PASS_CATEGORIES if category else False
-
-
-def hard_pass(hard_class: str | None) -> bool:
-    """Hard pass: the agent-vs-human hard class is ``beats`` or ``similar``."""
-    return (hard_class or "").strip().lower() in HARD_PASS_CLASSES
-
-
-def quadrant(hard_pass: bool, soft_pass: bool) -> str:
-    """Q1 hard and soft, Q2 soft only, Q3 hard only, Q4 neither."""
-    if hard_pass and soft_pass:
-        return "Q1"
-    if soft_pass:
-        return "Q2"
-    if hard_pass:
-        return "Q3"
-    return "Q4"
-
 
 # --------------------------------------------------------------------------------------------
 # Rule-based similarity
@@ -283,12 +249,6 @@ def patch_similarity(human_diff: str, agent_patch: str) -> dict:
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
 
 
-def _norm_category(value) -> str:
-    if not isinstance(value, str):
-        return ""
-    return re.sub(r"[\s\-]+", "_", value.strip().lower())
-
-
 def extract_json(text: str) -> dict:
     """The JSON object in a reply (bare, fenced, or surrounded by prose); ValueError if none."""
     text = (text or "").strip()
@@ -322,7 +282,7 @@ def validate_judgement(obj: dict) -> dict:
         if not isinstance(section, dict):
             problems.append(f'"{field}" must be an object')
             continue
-        category = _norm_category(section.get("category"))
+        category = norm_category(section.get("category"))
         if category not in allowed:
             problems.append(
                 f'"{field}.category" is {section.get("category")!r}, not one of {", ".join(allowed)}'
@@ -447,35 +407,33 @@ def judge_patch(
     )
     params = {"temperature": temperature, "max_tokens": max_tokens}
 
-    responses = [client.complete(stage, model, messages, **params)]
-    verdict, error = _parse(responses[0].text)
-    repaired = False
-    if verdict is None:
-        repaired = True
-        follow_up = [
-            *messages,
-            {"role": "assistant", "content": responses[0].text},
-            {"role": "user", "content": template.render("repair", error=error)},
-        ]
-        responses.append(client.complete(stage, model, follow_up, **params))
-        verdict, error2 = _parse(responses[-1].text)
-        if verdict is None:
-            error = f"invalid judge output after one repair round: {error2} (first reply: {error})"
+    verdict, responses, errors = complete_with_repair(
+        client,
+        stage,
+        model,
+        messages,
+        params,
+        _parse,
+        lambda error: template.render("repair", error=error),
+    )
     status = "ok" if verdict is not None else "invalid"
+    error = None
     if verdict is None:
+        error = (
+            f"invalid judge output after one repair round: {errors[-1]} (first reply: {errors[0]})"
+        )
         verdict = _unknown(error)
-    costs = [r.cost_usd for r in responses]
     return {
         "status": status,
         **verdict,
         "soft_pass": soft_pass(verdict["bottleneck_target"]["category"]),
-        "error": None if status == "ok" else error,
+        "error": error,
         "key": responses[-1].key,
         "keys": [r.key for r in responses],
-        "repaired": repaired,
+        "repaired": len(responses) > 1,
         "raw_responses": [redact(r.text) for r in responses],
         "truncated": {"human": human_cut, "agent": agent_cut},
-        "cost_usd": None if any(c is None for c in costs) else sum(costs),
+        "cost_usd": summed_cost(responses),
         "cached": all(r.cached for r in responses),
         **base,
     }

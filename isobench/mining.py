@@ -1,15 +1,18 @@
 """Finding performance commits: a keyword pre-filter, then a classifier.
 
-Stage 1 keeps commits whose message contains a performance keyword (GSO/ISO-Bench list).
-Stage 2 here is a transparent heuristic (offline, no keys); it is a proposal for a commit list,
-never an implicit input of later stages. Precision and recall against ground-truth labels are
-reported when the repository has them (the demo does).
+Stage 1 keeps commits whose message contains a performance keyword (GSO/ISO-Bench list); an
+empty keyword list disables it (GSO's ``--no-grep``: every non-root commit goes to stage 2).
+Stage 2 is either a transparent heuristic (offline, no keys) or the LLM classifier of
+:mod:`isobench.classify` (through the record/replay store). Either way the result is a proposal
+for a commit list, never an implicit input of later stages. Precision and recall against
+ground-truth labels are reported when the repository has them (the demo does).
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from isobench import gitutil
@@ -108,15 +111,49 @@ def precision_recall(predicted: set[str], labels: dict[str, str], positive: str 
     }
 
 
+def llm_classifier(client, model: str, repo: str | Path) -> Callable[[dict], tuple]:
+    """A stage-2 classifier asking ``model`` about each commit (message, files and diff).
+
+    Returns ``(verdict, reason, provenance)``; an unparsable answer after the repair round is
+    ``False`` with reason ``unparsable`` (not a perf commit, visibly so). A root commit has no
+    diff to judge and costs no call.
+    """
+    from isobench.classify import classify_commit
+
+    def classify(commit: dict) -> tuple[bool, str, dict]:
+        if commit["parent"] is None:
+            return False, "root commit: no parent to compare against", {}
+        diff = gitutil.diff(repo, commit["parent"], commit["sha"])
+        result = classify_commit(client, model, {**commit, "diff": diff})
+        provenance = {
+            k: result[k]
+            for k in ("key", "keys", "repaired", "truncated", "prompt", "prompt_sha256", "cost_usd")
+        }
+        return bool(result["is_perf"]), result["reason"], {"llm": provenance}
+
+    return classify
+
+
 def mine(
-    repo: str | Path, keywords: list[str], min_source_lines: int, max_commits: int = 0
+    repo: str | Path,
+    keywords: list[str],
+    min_source_lines: int,
+    max_commits: int = 0,
+    classify: Callable[[dict], tuple] | None = None,
+    classifier: str = "heuristic",
 ) -> list[dict]:
+    """Candidate rows, newest first. ``classify(commit) -> (verdict, reason, extra fields)``
+    replaces the heuristic (``classifier`` names it in the rows)."""
     rows = []
     for commit in log_commits(repo, max_commits):
         hits = keyword_hits(commit["message"], keywords)
-        if not hits:
+        if keywords and not hits:
             continue
-        verdict, reason = classify_heuristic(commit, min_source_lines)
+        if classify is None:
+            verdict, reason = classify_heuristic(commit, min_source_lines)
+            extra = {}
+        else:
+            verdict, reason, extra = classify(commit)
         rows.append(
             {
                 "sha": commit["sha"],
@@ -124,10 +161,11 @@ def mine(
                 "date": commit["date"],
                 "subject": commit["subject"],
                 "keywords": hits,
-                "classifier": "heuristic",
+                "classifier": classifier,
                 "is_perf": verdict,
                 "reason": reason,
                 "files": [p for _, _, p in commit["files"]],
+                **extra,
             }
         )
     return rows

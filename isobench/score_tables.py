@@ -9,7 +9,7 @@ from dataclasses import replace
 
 import pandas as pd
 
-from isobench import scoring, stats
+from isobench import quadrants, scoring, stats
 from isobench.bench.runner import paired_values
 from isobench.scoring import Thresholds
 
@@ -20,8 +20,18 @@ SCORE_COLUMNS = [
     "agent_vs_human", "agent_vs_human_ci_low", "agent_vs_human_ci_high", "pct_vs_human",
     "hard_class", "opt_base", "opt_commit", "opt_commit_point", "human_valid", "task_human_speedup",
     "task_human_ci_low", "task_human_ci_high", "task_human_p", "review_flag",
-    "patch_files", "patch_lines",
+    "patch_files", "patch_lines", "hard_pass", "judge_status", "bottleneck", "approach",
+    "similarity_score", "soft_pass", "quadrant",
 ]  # fmt: skip
+# Empty (None) in every row when the judge is disabled: a quadrant needs the judge's soft label.
+JUDGE_COLUMNS = (
+    "judge_status",
+    "bottleneck",
+    "approach",
+    "similarity_score",
+    "soft_pass",
+    "quadrant",
+)
 
 OPT_COLUMNS = [
     "repo", "agent", "k", "n_tasks", "opt_at_k", "opt_base_at_k", "opt_at_k_mean",
@@ -71,8 +81,33 @@ def _get(d: dict | None, key: str):
     return None if not d else d.get(key)
 
 
-def attempt_rows(bench: list[dict], runs: dict[tuple, dict], scoring_cfg: dict) -> list[dict]:
-    """One row per (agent, task, attempt); ``runs`` maps (agent, commit, k) -> run.json."""
+def judge_fields(judge: dict | None, hard_class: str) -> dict:
+    """The soft-metric columns of one attempt: the judge's labels and the ISO-Bench quadrant.
+
+    ``judge`` is the judge stage's record (None: judging is disabled, the columns stay empty). A
+    judge reply that stayed invalid is ``unknown``, which is not a soft pass (spec section 4.4).
+    """
+    if judge is None:
+        return dict.fromkeys(JUDGE_COLUMNS)
+    bottleneck = (judge.get("bottleneck_target") or {}).get("category") or quadrants.UNKNOWN
+    return {
+        "judge_status": judge.get("status"),
+        "bottleneck": bottleneck,
+        "approach": (judge.get("approach_comparison") or {}).get("category") or quadrants.UNKNOWN,
+        "similarity_score": (judge.get("similarity") or {}).get("similarity_score"),
+        "soft_pass": quadrants.soft_pass(bottleneck),
+        "quadrant": quadrants.quadrant(hard_class, bottleneck),
+    }
+
+
+def attempt_rows(
+    bench: list[dict],
+    runs: dict[tuple, dict],
+    scoring_cfg: dict,
+    judges: dict[tuple, dict] | None = None,
+) -> list[dict]:
+    """One row per (agent, task, attempt); ``runs`` and ``judges`` map (agent, commit, k) to the
+    attempt's run.json and judge record (``judges`` None: judging is disabled)."""
     th = Thresholds.from_config(scoring_cfg)
     n_resamples = int(scoring_cfg.get("bootstrap_resamples", 2000))
     seed = int(scoring_cfg.get("seed", 0))
@@ -101,6 +136,9 @@ def attempt_rows(bench: list[dict], runs: dict[tuple, dict], scoring_cfg: dict) 
         if status == "passed" and agent_vs_human is not None and agent_vs_human > th.absurd_speedup:
             flag = f"absurd_speedup: {agent_vs_human:.1f}x the human; check for reward hacking"
         stats_ = run.get("patch_stats") or {}
+        hard = scoring.hard_class(status, pct, th.hard_band_pct)
+        key = (record["agent"], record["commit"], record["k"])
+        judge = None if judges is None else judges.get(key, {})
         rows.append(
             {
                 "repo": record["repo"],
@@ -125,7 +163,7 @@ def attempt_rows(bench: list[dict], runs: dict[tuple, dict], scoring_cfg: dict) 
                 "agent_vs_human_ci_low": _get(sp.get("agent_vs_human"), "ci_low"),
                 "agent_vs_human_ci_high": _get(sp.get("agent_vs_human"), "ci_high"),
                 "pct_vs_human": pct,
-                "hard_class": scoring.hard_class(status, pct, th.hard_band_pct),
+                "hard_class": hard,
                 "opt_base": opt_base,
                 "opt_commit": opt_commit,
                 "opt_commit_point": opt_commit_point,
@@ -138,6 +176,8 @@ def attempt_rows(bench: list[dict], runs: dict[tuple, dict], scoring_cfg: dict) 
                 "patch_files": stats_.get("files_changed"),
                 "patch_lines": (stats_.get("lines_added") or 0)
                 + (stats_.get("lines_removed") or 0),
+                "hard_pass": quadrants.hard_pass(hard),
+                **judge_fields(judge, hard),
             }
         )
     return rows

@@ -20,6 +20,7 @@ STATUS_LADDER = (
     "empty_patch",
     "agent_failed",
     "base_failed",
+    "test_invalid",  # the task's LLM-written perf test never validated: the task is excluded
     "error",
 )
 HARD_CLASSES = ("beats", "similar", "worse")

@@ -28,3 +28,18 @@ def run_script(main, smk) -> None:
     except Exception:
         logging.getLogger("isobench").exception("the job failed")
         raise
+
+
+def run_llm_script(main, smk) -> None:
+    """:func:`run_script` for rules that call a model: ``main(input, output, params, client)``.
+
+    The client is built from the workflow's ``llm`` section (mode, store, timeout_s, max_retries,
+    api_base, prices), read from the config rather than from params: those settings change how a
+    request travels, not its answer, so switching record -> replay or moving the store never
+    re-runs a job. What does change an answer (the model, the prompt files) is a param or an
+    input of the rule. API keys come from the environment only.
+    """
+    from isobench.llm import LLMClient
+
+    client = LLMClient.from_config(dict(smk.config.get("llm") or {}))
+    run_script(lambda i, o, p: main(i, o, p, client), smk)

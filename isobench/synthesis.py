@@ -1,4 +1,5 @@
-"""Performance tests. With ``synthesis.source: command`` a task's test is its benchmark command.
+"""Performance tests: a task's benchmark command (``synthesis.source: command``) or an
+LLM-written test validated by running it on the base and human trees (``source: llm``).
 
 The perf test is a small executable file run from the root of a variant's tree; the bench stage
 runs the same file for base, human and agent, so the workload is fixed once per task.
@@ -7,6 +8,9 @@ runs the same file for base, human and agent, so the workload is fixed once per 
 from __future__ import annotations
 
 import hashlib
+import sys
+import tempfile
+from pathlib import Path
 
 COMMAND_TEMPLATE = '''#!/usr/bin/env python3
 """Perf test of {instance_id}: the task's benchmark command, run from the repository root.
@@ -41,3 +45,76 @@ def command_perf_test(task: dict) -> tuple[str, dict]:
         "validation": {"verdict": "by_bench", "rounds": []},
     }
     return text, record
+
+
+INVALID_TEMPLATE = '''#!/usr/bin/env python3
+"""No valid perf test for {instance_id}: LLM synthesis never validated (see synthesis.json).
+
+The task is excluded: the bench stage reports its attempts as test_invalid without running this.
+"""
+
+import sys
+
+sys.exit({reason!r})
+'''
+
+
+def _unplace(text: str, tree: Path, script: Path) -> str:
+    """Run output with this run's and this machine's paths replaced by stable placeholders."""
+    places = [
+        (str(script), "perf_test.py"),
+        (str(script.parent), "<scratch>"),
+        (str(tree), "<repo>"),
+        (sys.prefix, "<python>"),
+        (sys.base_prefix, "<python>"),
+        (str(Path.home()), "<home>"),
+    ]
+    for path, placeholder in places:
+        if path and len(path) > 1:
+            text = text.replace(path, placeholder)
+    return text
+
+
+def llm_perf_test(
+    task: dict,
+    repo_path: str | Path,
+    client,
+    model: str,
+    *,
+    max_repairs: int,
+    timeout_s: float,
+    cpu_threads: int = 1,
+) -> tuple[str, dict]:
+    """The LLM-written perf test of ``task`` and its record (``synthesis_llm.synthesize_test``).
+
+    Validation runs each candidate script in clean exports of the parent ("base") and commit
+    ("human") trees with the bench stage's own executor, so a test that validates here runs the
+    same way when timed. A test that never validates still yields a file (one that exits with
+    the reason) and a record with ``verdict: failed``: the task becomes test_invalid rows in the
+    scores, never a crashed workflow. Provider failures and replay misses propagate.
+    """
+    from isobench.bench.local import LocalExecutor
+    from isobench.synthesis_llm import synthesize_test
+
+    with tempfile.TemporaryDirectory(prefix="isobench-synth-") as scratch:
+        script = Path(scratch) / "perf_test.py"
+        with LocalExecutor(Path(repo_path), script, cpu_threads) as executor:
+            executor.add_tree("base", task["parent"])
+            executor.add_tree("human", task["commit_hash"])
+
+            def run_variant(variant: str, code: str) -> dict:
+                script.write_text(code, encoding="utf-8")
+                res = executor.run(variant, timeout_s)
+                # Paths of this machine and run never reach the model (or a request's key).
+                output = _unplace(res.output, executor.trees[variant], script)
+                if res.timed_out:
+                    output += f"\n[killed: no exit within {timeout_s:g} s]"
+                return {"returncode": res.returncode, "output": output}
+
+            code, record = synthesize_test(client, model, task, run_variant, max_repairs)
+    if code is None:
+        code = INVALID_TEMPLATE.format(
+            instance_id=task["instance_id"], reason=f"no valid perf test: {record['reason']}"
+        )
+    record["perf_test_sha256"] = hashlib.sha256(code.encode()).hexdigest()
+    return code, record

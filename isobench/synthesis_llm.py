@@ -34,6 +34,7 @@ STAGE = "synthesize"
 DEFAULT_MAX_DIFF_TOKENS = 20_000
 CHARS_PER_TOKEN = 4
 VARIANTS = ("base", "human")
+TEST_METRIC = "test_avg_ms"  # the contract line's avg_ms, as isobench.parsers names it
 MIN_CODE_CHARS = 40
 
 RunVariant = Callable[[str, str], dict]
@@ -113,6 +114,18 @@ def build_messages(
         primary_metric=task.get("primary_metric") or "unknown",
     )
     return messages, truncated
+
+
+_FLOAT = re.compile(r"(?<![\w.])-?\d+\.\d{2,}(?:[eE][-+]?\d+)?")
+_ADDRESS = re.compile(r"\b0x[0-9a-fA-F]{6,}\b")
+
+
+def stable_feedback(text: str) -> str:
+    """``text`` with run-to-run noise masked: floats with 2+ decimals (timings) and memory
+    addresses. A repair request quotes the failing run's output; unmasked, it would differ on
+    every run, so its store key would too: replay would miss and a re-run would pay again.
+    (Machine paths are replaced by the caller, which knows them.)"""
+    return _ADDRESS.sub("0x<addr>", _FLOAT.sub("<float>", text or ""))
 
 
 def _tail(text: str, limit: int) -> str:
@@ -265,7 +278,10 @@ def synthesize_test(
             {
                 "role": "user",
                 "content": repair.render(
-                    "user", error=error, variant=variant or "none", output_tail=output_tail
+                    "user",
+                    error=stable_feedback(error),
+                    variant=variant or "none",
+                    output_tail=stable_feedback(output_tail),
                 ),
             },
         ]
@@ -287,8 +303,11 @@ def synthesize_test(
         "commit_hash": task.get("commit_hash"),
         "instance_id": task.get("instance_id"),
         "mode": task.get("mode"),
-        "primary_metric": task.get("primary_metric"),
-        "direction": task.get("direction"),
+        # The bench stage times what this test prints (its contract's avg_ms), not the task's
+        # PR-command metric, which is kept for reference.
+        "primary_metric": TEST_METRIC,
+        "direction": "lower",
+        "task_primary_metric": task.get("primary_metric"),
         "prompt": template.name,
         "prompt_sha256": template.sha256,
         "repair_prompt": repair.name,

@@ -193,3 +193,84 @@ def recipe_files(wildcards):
     return sorted(
         str(p) for p in Path(repo_recipe(wildcards)).rglob("*") if p.is_file()
     )
+
+
+# --- LLM stages (isobench.llm): classifier, test synthesis, judge -------------------------------
+
+MINING_LLM = config["mining"]["classifier"] == "llm"
+SYNTHESIS_LLM = config["synthesis"]["source"] == "llm"
+# A nested --config value arrives as a string ('judge={enabled: true}'), hence the str().
+JUDGE = str(config["judge"]["enabled"]).lower() == "true"
+PROMPTS = "config/prompts/{}.md"
+
+
+def stage_model(section):
+    """The model of one LLM stage: its own `model`, else llm.model."""
+    return config[section].get("model") or config["llm"]["model"]
+
+
+def mining_inputs(wildcards):
+    """The classifier's prompt is an input, so editing it re-classifies."""
+    inputs = {"repo": f"results/repos/{wildcards.repo}.json"}
+    if MINING_LLM:
+        inputs["prompt"] = PROMPTS.format("classify_v1")
+    return inputs
+
+
+def mining_model(wildcards):
+    """Only an LLM classifier has a model (so changing llm.model never re-runs heuristic mining)."""
+    return stage_model("mining") if MINING_LLM else ""
+
+
+def perf_test_inputs(wildcards):
+    """LLM synthesis runs its candidates on the base and human trees: it needs the repository."""
+    inputs = {"task": f"results/tasks/{wildcards.repo}/{wildcards.commit}/task.json"}
+    if SYNTHESIS_LLM:
+        inputs["repo"] = f"results/repos/{wildcards.repo}.json"
+        inputs["prompts"] = [
+            PROMPTS.format("synthesize_test_v1"),
+            PROMPTS.format("repair_test_v1"),
+        ]
+    return inputs
+
+
+def synthesis_settings(wildcards):
+    """What changes an LLM-written test (empty for command tests, so they never re-run on it)."""
+    if not SYNTHESIS_LLM:
+        return {}
+    return {
+        "model": stage_model("synthesis"),
+        "max_repairs": config["synthesis"]["max_repairs"],
+        "timeout_s": config["evaluation"]["timeout_s"],
+        "cpu_threads": config["evaluation"]["cpu_threads"],
+    }
+
+
+def llm_slots(enabled):
+    """One `llm_api` slot (profiles/default caps concurrent model calls) for a calling rule."""
+    return 1 if enabled else 0
+
+
+def judge_files(wildcards):
+    return (
+        attempt_files(wildcards.repo, "results/judge/{agent}/{repo}/{commit}/{k}.json")
+        if JUDGE
+        else []
+    )
+
+
+def llm_call_records():
+    """Every output that carries per-call LLM records (summed into results/llm_costs.csv)."""
+    records = []
+    for repo in REPOS:
+        if MINING_LLM:
+            records.append(f"results/mining/{repo}/summary.json")
+        if SYNTHESIS_LLM:
+            records += [
+                f"results/tasks/{repo}/{e.commit}/synthesis.json" for e in TASKS[repo]
+            ]
+        if JUDGE:
+            records += attempt_files(
+                repo, "results/judge/{agent}/{repo}/{commit}/{k}.json"
+            )
+    return records

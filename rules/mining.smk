@@ -1,10 +1,10 @@
-# Mining: keyword pre-filter + classifier over the repository's history. The candidates are a
-# proposal for a commit list, never an input of later stages.
+# Mining: keyword pre-filter + classifier (heuristic or LLM) over the repository's history. The
+# candidates are a proposal for a commit list, never an input of later stages.
 
 
 rule mine_commits:
     input:
-        repo="results/repos/{repo}.json",
+        unpack(mining_inputs),
     output:
         candidates="results/mining/{repo}/candidates.jsonl",
         summary="results/mining/{repo}/summary.json",
@@ -12,10 +12,13 @@ rule mine_commits:
         "logs/mine_commits/{repo}.log",
     conda:
         "../envs/isobench.yaml"
+    resources:
+        llm_api=llm_slots(MINING_LLM),
     params:
         name="{repo}",
         keywords=config["mining"]["keywords"],
         classifier=config["mining"]["classifier"],
+        model=mining_model,
         min_source_lines=config["mining"]["min_source_lines"],
         max_commits=config["mining"]["max_commits"],
         labels=repo_labels,

@@ -5,6 +5,7 @@ rule score_repo:
     input:
         bench=bench_files,
         runs=run_files,
+        judge=judge_files,
     output:
         scores="results/scores/{repo}.csv",
     log:
@@ -14,6 +15,7 @@ rule score_repo:
         "../envs/isobench.yaml"
     params:
         scoring=config["scoring"],
+        judge=JUDGE,
     script:
         "../scripts/score_repo.py"
 

@@ -8,7 +8,12 @@ from pathlib import Path
 from isobench.bench.gpu import lease_gpu
 from isobench.bench.local import LocalExecutor
 from isobench.bench.rebuild import needs_rebuild, patch_paths
-from isobench.bench.runner import BenchSettings, bench_attempt
+from isobench.bench.runner import (
+    BenchSettings,
+    bench_attempt,
+    invalid_test_result,
+    task_under_test,
+)
 from isobench.io import read_json, write_json
 from isobench.scriptutil import run_script
 
@@ -57,25 +62,31 @@ def main(input, output, params):
             f"{input.env} was recorded for executor {env.get('executor')!r}, this run uses "
             f"{params.executor!r}; delete results/envs/ (or that file) and run again"
         )
-    with ExitStack() as stack:
-        gpu = stack.enter_context(lease_gpu()) if params.gpus > 0 else None
-        if gpu is not None:
-            log.info("leased GPU %s", gpu)
-            # The docker executor requests the devices CUDA_VISIBLE_DEVICES names: only this one.
-            os.environ["CUDA_VISIBLE_DEVICES"] = gpu
-        executor = stack.enter_context(
-            make_executor(params, Path(repo["path"]), Path(input.perf_test), env, gpu)
-        )
-        if params.executor == "docker":
-            executor.rebuild = {
-                "human": needs_rebuild(task["files_changed"]),
-                "agent": needs_rebuild(patch_paths(patch)),
-            }
-        result = bench_attempt(executor, task, run, patch, settings)
-        if getattr(executor, "gpus", 0):
-            result["gpu"] = executor.gpu_info()
-        if params.executor == "docker":
-            result["container_starts"] = executor.container_starts
+    task, invalid = task_under_test(task, read_json(input.synthesis))
+    gpu = None
+    if invalid is not None:
+        # A perf test that never validated: status rows with the reason, nothing to time.
+        result = invalid_test_result(params.executor, task, run, settings, invalid)
+    else:
+        with ExitStack() as stack:
+            gpu = stack.enter_context(lease_gpu()) if params.gpus > 0 else None
+            if gpu is not None:
+                log.info("leased GPU %s", gpu)
+                # The docker executor requests the devices CUDA_VISIBLE_DEVICES names: this one.
+                os.environ["CUDA_VISIBLE_DEVICES"] = gpu
+            executor = stack.enter_context(
+                make_executor(params, Path(repo["path"]), Path(input.perf_test), env, gpu)
+            )
+            if params.executor == "docker":
+                executor.rebuild = {
+                    "human": needs_rebuild(task["files_changed"]),
+                    "agent": needs_rebuild(patch_paths(patch)),
+                }
+            result = bench_attempt(executor, task, run, patch, settings)
+            if getattr(executor, "gpus", 0):
+                result["gpu"] = executor.gpu_info()
+            if params.executor == "docker":
+                result["container_starts"] = executor.container_starts
     result["env"] = env
     if gpu is not None:
         result["host"]["gpu"] = gpu

@@ -9,15 +9,23 @@ from isobench.scriptutil import run_script
 log = logging.getLogger("score_repo")
 
 
+def _by_attempt(paths) -> dict:
+    out = {}
+    for path in paths:
+        record = read_json(path)
+        out[(record["agent"], record["commit"], record["k"])] = record
+    return out
+
+
 def main(input, output, params):
     bench = [read_json(p) for p in input.bench]
-    runs = {}
-    for path in input.runs:
-        run = read_json(path)
-        runs[(run["agent"], run["commit"], run["k"])] = run
-    df = to_frame(attempt_rows(bench, runs, dict(params.scoring)), SCORE_COLUMNS)
+    runs = _by_attempt(input.runs)
+    judges = _by_attempt(input.judge) if params.judge else None
+    df = to_frame(attempt_rows(bench, runs, dict(params.scoring), judges), SCORE_COLUMNS)
     write_csv(output.scores, df)
     log.info("%d attempt rows; statuses: %s", len(df), df["status"].value_counts().to_dict())
+    if judges is not None:
+        log.info("quadrants: %s", df["quadrant"].value_counts().to_dict())
 
 
 if "snakemake" in globals():

@@ -11,13 +11,11 @@ from isobench.classify import approx_tokens, classify_commit, parse_answer
 from isobench.judge import (
     APPROACH_CATEGORIES,
     BOTTLENECK_CATEGORIES,
-    hard_pass,
     judge_patch,
     patch_similarity,
-    quadrant,
-    soft_pass,
 )
 from isobench.llm import LLMClient, prompt_path
+from isobench.quadrants import hard_pass, quadrant, quadrant_of, soft_pass
 from tests.fake_provider import FakeProvider, Reply
 
 MODEL = "openai/fake-judge"
@@ -278,8 +276,11 @@ def test_soft_hard_pass_and_quadrants():
         assert not soft_pass(category)
     assert hard_pass("beats") and hard_pass("similar") and not hard_pass("worse")
     assert not hard_pass(None)
-    assert quadrant(True, True) == "Q1"
-    assert quadrant(False, True) == "Q2"
-    assert quadrant(True, False) == "Q3"
-    assert quadrant(False, False) == "Q4"
+    assert quadrant_of(True, True) == "Q1"
+    assert quadrant_of(False, True) == "Q2"
+    assert quadrant_of(True, False) == "Q3"
+    assert quadrant_of(False, False) == "Q4"
+    assert quadrant("similar", "Related Target") == "Q1"
+    assert quadrant("beats", "unknown") == "Q3"
+    assert quadrant(None, None) == "Q4"
     assert len(BOTTLENECK_CATEGORIES) == 5 and len(APPROACH_CATEGORIES) == 7

@@ -97,11 +97,21 @@ def test_success_stores_entry_with_cost(tmp_path, fake):
             "prompt_tokens": 1000,
             "completion_tokens": 500,
             "cost_usd": pytest.approx(expected),
+            "calls_paid": 1,
+            "cost_paid_usd": pytest.approx(expected),
         }
     ]
     assert cost_table(client.calls)[0]["cost_usd"] == pytest.approx(expected)
     csv_text = cost_csv(rows)
-    assert csv_text.splitlines()[0] == "stage,model,calls,prompt_tokens,completion_tokens,cost_usd"
+    assert csv_text.splitlines()[0] == (
+        "stage,model,calls,prompt_tokens,completion_tokens,cost_usd,calls_paid,cost_paid_usd"
+    )
+    # Replayed, the same call still costs the study its recorded price but is paid nothing now.
+    replay = LLMClient(tmp_path / "store", "replay", timeout_s=2, max_retries=0)
+    replay.complete("classify", PRICED, MSG, temperature=0.0, max_tokens=50)
+    (row,) = cost_table(replay.calls)
+    assert row["cost_usd"] == pytest.approx(expected)
+    assert row["calls_paid"] == 0 and row["cost_paid_usd"] == 0.0
 
 
 def test_unknown_model_has_no_cost_and_no_crash(tmp_path, fake):

@@ -109,3 +109,53 @@ def test_opt_at_k_over_valid_and_all_tasks():
     assert by.loc[("pred", 1), "opt_at_k_mean"] == pytest.approx(1 / 3, abs=0.1)
     assert by.loc[("pred", 3), "opt_at_k_ci_low"] == 1.0
     assert by.loc[("pred", 1), "passed_at_k"] == 1.0
+
+
+def judge(category, approach="similar_approach", status="ok"):
+    return {
+        "status": status,
+        "bottleneck_target": {"category": category},
+        "approach_comparison": {"category": approach},
+        "similarity": {"similarity_score": 7.5},
+    }
+
+
+def test_quadrants_from_hard_class_and_judge():
+    judges = {
+        ("oracle", "t1", 1): judge("same_target"),  # beats/similar + soft -> Q1
+        ("pred", "t1", 1): judge("related_target"),  # worse (1.11x < human) + soft -> Q2
+        ("pred", "t1", 2): judge("different_target"),  # similar, not soft -> Q3
+        ("pred", "t1", 3): judge("same_target"),  # failed attempt is worse; soft -> Q2
+        ("oracle", "t2", 1): judge("unknown", "unknown", status="invalid"),  # similar -> Q3
+        ("pred", "t2", 1): judge("no_optimization", "ineffective"),  # worse, not soft -> Q4
+        ("pred", "t2", 2): judge("same_target"),  # beats (20x) + soft -> Q1
+        # ("pred", "t2", 3) has no judge record: unknown, not a soft pass -> Q4
+    }
+    df = to_frame(attempt_rows(records(), {}, CFG, judges), SCORE_COLUMNS)
+    got = {
+        (r.agent, r.commit, r.k): (r.hard_class, r.soft_pass, r.quadrant) for r in df.itertuples()
+    }
+    assert got == {
+        ("oracle", "t1", 1): ("similar", True, "Q1"),
+        ("pred", "t1", 1): ("worse", True, "Q2"),
+        ("pred", "t1", 2): ("similar", False, "Q3"),
+        ("pred", "t1", 3): ("worse", True, "Q2"),
+        ("oracle", "t2", 1): ("similar", False, "Q3"),
+        ("pred", "t2", 1): ("worse", False, "Q4"),
+        ("pred", "t2", 2): ("beats", True, "Q1"),
+        ("pred", "t2", 3): ("worse", False, "Q4"),
+    }
+    row = df.set_index(["agent", "commit", "k"]).loc[("oracle", "t2", 1)]
+    assert row["judge_status"] == "invalid" and row["bottleneck"] == "unknown"
+    assert df["hard_pass"].tolist() == [q in ("Q1", "Q3") for q in df["quadrant"]]
+    assert df.loc[df.k == 1, "similarity_score"].notna().all()
+
+
+def test_quadrant_columns_are_empty_without_the_judge():
+    df = to_frame(attempt_rows(records(), {}, CFG), SCORE_COLUMNS)
+    for column in ("judge_status", "bottleneck", "approach", "soft_pass", "quadrant"):
+        assert df[column].isna().all(), column
+    assert df["hard_pass"].notna().all()  # the hard side needs no judge
+    csv = io.StringIO()
+    df.to_csv(csv, index=False)
+    assert ",quadrant" in csv.getvalue().splitlines()[0]

@@ -9,6 +9,7 @@ re-runs exactly that job and the aggregates.
 from __future__ import annotations
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -16,6 +17,7 @@ import yaml
 from snakemake.utils import validate
 
 from isobench.config import agent_table, load_commit_list
+from tests.fake_provider import FakeProvider
 from tests.workflow_helpers import ROOT, api_dry_run, copy_project, dry_run_jobs, snakemake
 
 SCHEMA = str(ROOT / "config" / "schemas" / "config.schema.yaml")
@@ -135,3 +137,75 @@ def test_deleting_one_bench_result_reruns_it_and_the_aggregates_only(demo_run):
         "results/scores/minserve.csv",
     ]
     assert api_dry_run(demo_run) == sorted(expected)
+
+
+@pytest.mark.e2e
+def test_demo_llm_stages_replay_into_quadrants_and_costs(demo_run):
+    results = demo_run / "results"
+    mining = json.loads((results / "mining" / "minserve" / "summary.json").read_text())
+    assert mining["classifier"] == "llm" and mining["recall"] == 1.0
+    scores = pd.read_csv(results / "scores" / "minserve.csv")
+    assert scores["quadrant"].notna().all()
+    assert set(scores[scores.agent == "noop"]["quadrant"]) == {"Q4"}  # no patch, no call
+    assert "Q1" in set(scores[scores.agent == "oracle"]["quadrant"])
+    costs = pd.read_csv(results / "llm_costs.csv").set_index("stage")
+    assert set(costs.index) == {"classify", "judge", "*"}
+    assert costs.loc["*", "calls_paid"] == 0 and costs.loc["*", "cost_usd"] > 0
+
+
+# The acceptance run of LLM-written tests, kept small for CI: two agents, two timed rounds.
+LLM_TESTS_CONFIG = """\
+synthesis: {source: llm}
+agents:
+  - {id: oracle, adapter: oracle}
+  - {id: noop, adapter: noop}
+evaluation: {warmup: 0, repetitions: 2, timeout_s: 60}
+"""
+
+
+@pytest.mark.e2e
+def test_llm_perf_tests_offline_then_a_rerun_sends_no_request(tmp_path, monkeypatch):
+    workdir = copy_project(tmp_path)
+    (workdir / "llm-tests.yaml").write_text(LLM_TESTS_CONFIG)
+    args = ("--cores", "2", "--configfile", "config/config.yaml", "llm-tests.yaml", "--")
+    targets = ("results/opt_at_k.csv", "results/llm_costs.csv")
+    proc = snakemake(workdir, *args, *targets, timeout=1200)  # replay mode: no provider at all
+    assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-10000:]
+
+    results = workdir / "results"
+    verdicts = {}
+    for path in sorted((results / "tasks" / "minserve").glob("*/synthesis.json")):
+        record = json.loads(path.read_text())
+        verdicts[record["instance_id"]] = record["verdict"]
+        assert record["source"] == "llm" and record["validation"]["rounds"]
+    assert list(verdicts.values()).count("validated") == 7, verdicts
+    invalid = [i for i, v in verdicts.items() if v == "failed"]
+    scores = pd.read_csv(results / "scores" / "minserve.csv")
+    rows = scores[scores.instance_id.isin(invalid)]
+    assert len(rows) == 2 and set(rows["status"]) == {"test_invalid"}  # visible, not dropped
+    assert rows["reason"].str.contains("never validated").all()
+    oracle = scores[(scores.agent == "oracle") & ~scores.instance_id.isin(invalid)]
+    assert set(oracle["status"]) == {"passed"} and oracle["human_valid"].sum() >= 4
+    assert (oracle["primary_metric"] == "test_avg_ms").all()
+    table = pd.read_csv(results / "opt_at_k.csv").set_index("agent")
+    # Two timed rounds only: opt_commit (vs the human) is left to the full demo; the speedup over
+    # the base is large on every human-valid task.
+    assert table.loc["oracle", "opt_base_at_k"] == 1.0 and table.loc["noop", "opt_at_k"] == 0.0
+    costs = pd.read_csv(results / "llm_costs.csv").set_index("stage")
+    assert {"classify", "synthesize", "judge"} <= set(costs.index)
+    assert costs.loc["*", "calls_paid"] == 0
+
+    # Results gone, store kept: a record-mode run against a provider that counts requests
+    # makes every LLM call again and sends none of them.
+    shutil.rmtree(results)
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-dummy-not-a-key")
+    with FakeProvider() as fake:
+        (workdir / "record.yaml").write_text(
+            yaml.safe_dump({"llm": {"mode": "record", "api_base": fake.api_base}})
+        )
+        proc = snakemake(
+            workdir, *args[:-1], "record.yaml", "--", "results/llm_costs.csv", timeout=1200
+        )
+        assert proc.returncode == 0, proc.stdout[-5000:] + proc.stderr[-10000:]
+        assert fake.count == 0
+    assert pd.read_csv(results / "llm_costs.csv").set_index("stage").loc["*", "calls"] > 0

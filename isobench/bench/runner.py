@@ -118,12 +118,23 @@ def _digests(samples: list[dict], variant: str) -> set:
     return {s["digest"] for s in samples if s["variant"] == variant and not s["error"]}
 
 
-def bench_attempt(
-    executor, task: dict, agent_run: dict, patch: str, settings: BenchSettings
-) -> dict:
-    """Time one (agent, task, attempt); the returned record is the bench stage's result file."""
-    primary, direction = task["primary_metric"], task["direction"]
-    result = {
+def task_under_test(task: dict, synthesis: dict) -> tuple[dict, str | None]:
+    """The task as its perf test measures it, and why the test is invalid (None if it is not).
+
+    An LLM-written test prints its own contract metric (``synthesis.json`` names it), which
+    replaces the PR command's metric; a test whose synthesis never validated is no test at all.
+    """
+    if synthesis.get("source") != "llm":
+        return task, None
+    if synthesis.get("verdict") != "validated":
+        return task, f"perf test never validated: {synthesis.get('reason') or 'no reason given'}"
+    view = {**task, "primary_metric": synthesis["primary_metric"]}
+    view["direction"] = synthesis["direction"]
+    return view, None
+
+
+def _header(executor_name: str, task: dict, agent_run: dict, settings: BenchSettings) -> dict:
+    return {
         "schema": 1,
         "repo": task["repo"],
         "instance_id": task["instance_id"],
@@ -131,9 +142,9 @@ def bench_attempt(
         "parent": task["parent"],
         "agent": agent_run["agent"],
         "k": agent_run["k"],
-        "executor": executor.name,
-        "primary_metric": primary,
-        "direction": direction,
+        "executor": executor_name,
+        "primary_metric": task["primary_metric"],
+        "direction": task["direction"],
         "settings": {
             "warmup": settings.warmup,
             "repetitions": settings.repetitions,
@@ -144,6 +155,26 @@ def bench_attempt(
         "status": None,
         "reason": "",
     }
+
+
+def invalid_test_result(
+    executor_name: str, task: dict, agent_run: dict, settings: BenchSettings, reason: str
+) -> dict:
+    """The bench record of an attempt on a task without a valid perf test: nothing is run."""
+    return {
+        **_header(executor_name, task, agent_run, settings),
+        "status": "test_invalid",
+        "reason": reason,
+        "samples": [],
+    }
+
+
+def bench_attempt(
+    executor, task: dict, agent_run: dict, patch: str, settings: BenchSettings
+) -> dict:
+    """Time one (agent, task, attempt); the returned record is the bench stage's result file."""
+    primary, direction = task["primary_metric"], task["direction"]
+    result = _header(executor.name, task, agent_run, settings)
     pre_status = None
     if agent_run["status"] in ("agent_failed", "error"):
         pre_status, reason = "agent_failed", agent_run.get("reason") or "the agent run failed"

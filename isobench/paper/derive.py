@@ -6,7 +6,7 @@ in ``data/paper/isobench_paper_per_task.csv``. The rules (ISO-Bench, reproduced 
 generating scripts):
 
 - hard pass = ``hard`` in {beats, similar}; soft pass = ``bottleneck`` in {same_target,
-  related_target};
+  related_target} (:mod:`isobench.quadrants`, shared with the score stage of our own runs);
 - Q1 (true success) = hard and soft pass, Q2 (good intent) = soft only, Q3 (lucky win) = hard
   only, Q4 (failure) = neither;
 - every rate of a project has the same denominator n = the project's number of paper-set tasks,
@@ -22,6 +22,7 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 from scipy import stats as sps
 
+from isobench.quadrants import HARD_PASS, QUADRANTS, SOFT_PASS, UNKNOWN, quadrant
 from isobench.stats import wilson_interval
 
 AGENT_ORDER = (
@@ -44,9 +45,7 @@ PROJECT_ORDER = ("vllm", "sglang")
 PROJECT_LABELS = {"vllm": "vLLM", "sglang": "SGLang", "all": "Both"}
 
 HARD_CLASSES = ("beats", "similar", "worse", "NO_DATA")
-HARD_PASS = frozenset({"beats", "similar"})
 BOTTLENECKS = ("same_target", "related_target", "different_target", "no_optimization", "other")
-SOFT_PASS = frozenset({"same_target", "related_target"})
 APPROACHES = ("similar_approach", "valid_alternative", "partial_solution", "ineffective", "other")
 APPROACH_LABELS = {
     "similar_approach": "Similar approach",
@@ -56,8 +55,6 @@ APPROACH_LABELS = {
     "other": "Other",
     "unknown": "Not judged",
 }
-UNKNOWN = "unknown"
-QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 QUADRANT_LABELS = {
     "Q1": "Q1 true success",
     "Q2": "Q2 good intent",
@@ -140,18 +137,6 @@ def paper_set(df: pd.DataFrame, agents: Sequence[str] | None = None) -> pd.DataF
             full[column] = full[column].fillna(value)
     full["in_paper_set"] = True
     return classify(full)
-
-
-def quadrant(hard: str, bottleneck: str) -> str:
-    hard_ok = hard in HARD_PASS
-    soft_ok = bottleneck in SOFT_PASS
-    if hard_ok and soft_ok:
-        return "Q1"
-    if soft_ok:
-        return "Q2"
-    if hard_ok:
-        return "Q3"
-    return "Q4"
 
 
 def classify(df: pd.DataFrame) -> pd.DataFrame:

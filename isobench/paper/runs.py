@@ -8,8 +8,9 @@
   attempts, the best passing speedup and whether any attempt is opt_commit (the task then counts
   for Opt@K at the agent's K).
 
-TODO(judge): the quadrant tables (hard x soft) for our runs need the LLM judge's bottleneck
-labels; they come with the judge stage and are not derived here.
+TODO(judge): with the judge enabled, the score tables carry each attempt's quadrant (derived by
+:mod:`isobench.quadrants`, the rules the paper tables use); per-agent quadrant tables and figures
+for our runs are not derived here yet.
 """
 
 from __future__ import annotations
