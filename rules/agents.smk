@@ -7,7 +7,6 @@ rule agent_run:
     input:
         task="results/tasks/{repo}/{commit}/task.json",
         repo="results/repos/{repo}.json",
-        agent_files=agent_files,
     output:
         patch="results/runs/{agent}/{repo}/{commit}/{k}/patch.diff",
         run="results/runs/{agent}/{repo}/{commit}/{k}/run.json",
@@ -16,11 +15,10 @@ rule agent_run:
     conda:
         "../envs/isobench.yaml"
     resources:
-        llm_api=agent_llm_slots,
+        llm_api=AGENT_LLM_SLOTS,
     params:
         agent=agent_params,
         k="{k}",
-        prediction=agent_input_digest,
         archive=config["run_archive"],
     script:
         "../scripts/agent_run.py"

@@ -17,11 +17,10 @@ rule bench:
     conda:
         "../envs/isobench.yaml"
     resources:
-        gpu=repo_gpus,
+        gpu=BENCH_GPUS,
     params:
         executor=config["evaluation"]["executor"],
         docker=docker_settings(),
-        gpus=repo_gpus,
         job_id="{agent}/{repo}/{commit}/{k}",
         warmup=config["evaluation"]["warmup"],
         repetitions=config["evaluation"]["repetitions"],

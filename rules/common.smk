@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from isobench.config import agent_table, instance_id, load_commit_list
@@ -14,6 +15,13 @@ REPOS = sorted(config["repos"])
 AGENTS = agent_table(config["agents"])
 TASKS = {repo: load_commit_list(config["repos"][repo]["commits"]) for repo in REPOS}
 ENTRIES = {(repo, e.commit): e for repo in REPOS for e in TASKS[repo]}
+for _agent in AGENTS.values():
+    if _agent.get("predictions") and not Path(_agent["predictions"]).is_file():
+        raise WorkflowError(
+            f"agent {_agent['id']!r}: predictions file {_agent['predictions']} does not exist. "
+            "Fix: set agents[].predictions to a SWE-bench/GSO predictions JSONL file "
+            "(relative to the working directory)."
+        )
 
 
 wildcard_constraints:
@@ -52,23 +60,16 @@ def agent_entry(wildcards):
     return AGENTS[wildcards.agent]
 
 
-def agent_files(wildcards):
-    """Files an agent reads (the predictions JSONL): must exist, but their mtime re-runs nothing.
-
-    Which attempts an edit re-runs is decided by agent_input_digest (a param) instead.
-    """
-    path = AGENTS[wildcards.agent].get("predictions")
-    return [ancient(path)] if path else []
-
-
 _PREDICTION_DIGESTS = {}
 
 
-def agent_input_digest(wildcards):
-    """The digest of the one prediction an attempt replays ("" for other adapters)."""
-    path = AGENTS[wildcards.agent].get("predictions")
-    if not path:
-        return ""
+def prediction_digest(agent, wildcards):
+    """The digest of the one prediction an attempt replays, from its agent's predictions file.
+
+    It is part of the attempt's params, so editing one prediction re-runs that attempt only
+    (the file is not an input: its mtime would re-run every attempt of the agent).
+    """
+    path = agent["predictions"]
     if path not in _PREDICTION_DIGESTS:  # read once per DAG build, not once per job
         _PREDICTION_DIGESTS[path] = prediction_digests(path)
     digests = _PREDICTION_DIGESTS[path]
@@ -143,7 +144,10 @@ def agent_params(wildcards):
     """
     agent = AGENTS[wildcards.agent]
     if agent["adapter"] in BUILTIN_ADAPTERS:
-        return {k: v for k, v in agent.items() if k in BUILTIN_AGENT_KEYS}
+        entry = {k: v for k, v in agent.items() if k in BUILTIN_AGENT_KEYS}
+        if agent.get("predictions"):
+            entry["prediction_digest"] = prediction_digest(agent, wildcards)
+        return entry
     # K is not part of an attempt: raising it must add attempts, not re-run the existing ones.
     entry = {k: v for k, v in agent.items() if k != "attempts"}
     entry["run_dir"] = (
@@ -157,9 +161,26 @@ def agent_params(wildcards):
     return entry
 
 
+def uniform(function, values):
+    """``function``, or the one value it would return for every job when all ``values`` agree.
+
+    A resource given as a plain number costs Snakemake nothing per job; a function is called
+    (and inspected) for each of them, which at paper scale is a visible part of the DAG build.
+    """
+    values = set(values)
+    return values.pop() if len(values) == 1 else function
+
+
+def _llm_slots_of(agent):
+    return 0 if agent["adapter"] in BUILTIN_ADAPTERS else 1
+
+
 def agent_llm_slots(wildcards):
     """One `llm_api` slot for an attempt of a model-backed agent (limits concurrent agents)."""
-    return 0 if AGENTS[wildcards.agent]["adapter"] in BUILTIN_ADAPTERS else 1
+    return _llm_slots_of(AGENTS[wildcards.agent])
+
+
+AGENT_LLM_SLOTS = uniform(agent_llm_slots, (_llm_slots_of(a) for a in AGENTS.values()))
 
 
 def agent_run_records(wildcards):
@@ -180,6 +201,11 @@ def docker_settings():
 def repo_gpus(wildcards):
     """GPUs of one bench job (0 or 1): the resource Snakemake and SLURM schedule by."""
     return int(config["repos"][wildcards.repo].get("gpus", 0))
+
+
+BENCH_GPUS = uniform(
+    repo_gpus, (int(r.get("gpus", 0)) for r in config["repos"].values())
+)
 
 
 def repo_recipe(wildcards):

@@ -20,7 +20,7 @@ from isobench.scriptutil import run_script
 log = logging.getLogger("bench")
 
 
-def make_executor(params, repo_path: Path, perf_test: Path, env: dict, gpu: str | None):
+def make_executor(params, repo_path: Path, perf_test: Path, env: dict, gpus: int, gpu: str | None):
     if params.executor != "docker":
         return LocalExecutor(repo_path, perf_test, params.cpu_threads, gpu)
     from isobench.bench.docker import DockerExecutor, DockerSettings
@@ -40,11 +40,11 @@ def make_executor(params, repo_path: Path, perf_test: Path, env: dict, gpu: str 
             model_cache=docker.get("model_cache"),
         ),
         cpu_threads=params.cpu_threads,
-        gpus=params.gpus,
+        gpus=gpus,
     )
 
 
-def main(input, output, params):
+def main(input, output, params, gpus: int = 0):
     task = read_json(input.task)
     repo = read_json(input.repo)
     run = read_json(input.run)
@@ -69,13 +69,13 @@ def main(input, output, params):
         result = invalid_test_result(params.executor, task, run, settings, invalid)
     else:
         with ExitStack() as stack:
-            gpu = stack.enter_context(lease_gpu()) if params.gpus > 0 else None
+            gpu = stack.enter_context(lease_gpu()) if gpus > 0 else None
             if gpu is not None:
                 log.info("leased GPU %s", gpu)
                 # The docker executor requests the devices CUDA_VISIBLE_DEVICES names: this one.
                 os.environ["CUDA_VISIBLE_DEVICES"] = gpu
             executor = stack.enter_context(
-                make_executor(params, Path(repo["path"]), Path(input.perf_test), env, gpu)
+                make_executor(params, Path(repo["path"]), Path(input.perf_test), env, gpus, gpu)
             )
             if params.executor == "docker":
                 executor.rebuild = {
@@ -102,4 +102,6 @@ def main(input, output, params):
 
 
 if "snakemake" in globals():
-    run_script(main, snakemake)  # noqa: F821
+    # The GPU count is the job's `gpu` resource (one callable in the rule, not a param as well).
+    gpus = int(snakemake.resources.get("gpu", 0))  # noqa: F821
+    run_script(lambda i, o, p: main(i, o, p, gpus), snakemake)  # noqa: F821

@@ -116,3 +116,11 @@ def test_mid_study_edits_rerun_only_what_they_change(tmp_path):
         "/noop2/" in p or p.startswith(f"results/runs/preds/toy/{fast}/3/") or p.endswith("/3.json")
         for p in reruns
     ), reruns
+
+
+def test_missing_predictions_file_is_an_error_naming_agent_and_fix(tmp_path):
+    make_toy_project(tmp_path, predictions=True, broken=False)
+    (tmp_path / "config" / "preds.jsonl").unlink()
+    proc = snakemake(tmp_path, "-n", "--cores", "1")
+    assert proc.returncode != 0
+    assert "agent 'preds': predictions file config/preds.jsonl does not exist" in proc.stdout
