@@ -120,6 +120,13 @@ def agent_table(agents: list[dict]) -> dict[str, dict]:
                 f"agent {agent_id!r} uses the predictions adapter but names no `predictions` file. "
                 f"Fix: add `predictions: path/to/predictions.jsonl`."
             )
+        if entry.get("predictions") and not Path(entry["predictions"]).is_file():
+            # Checked here because the file is not a job input (see prediction_digest).
+            raise ConfigError(
+                f"agent {agent_id!r}: predictions file {entry['predictions']} does not exist. "
+                "Fix: set agents[].predictions to a SWE-bench/GSO predictions JSONL file "
+                "(relative to the working directory)."
+            )
         table[agent_id] = entry
     return table
 

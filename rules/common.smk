@@ -3,7 +3,6 @@
 import re
 from pathlib import Path
 
-from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from isobench.config import agent_table, instance_id, load_commit_list
@@ -15,13 +14,6 @@ REPOS = sorted(config["repos"])
 AGENTS = agent_table(config["agents"])
 TASKS = {repo: load_commit_list(config["repos"][repo]["commits"]) for repo in REPOS}
 ENTRIES = {(repo, e.commit): e for repo in REPOS for e in TASKS[repo]}
-for _agent in AGENTS.values():
-    if _agent.get("predictions") and not Path(_agent["predictions"]).is_file():
-        raise WorkflowError(
-            f"agent {_agent['id']!r}: predictions file {_agent['predictions']} does not exist. "
-            "Fix: set agents[].predictions to a SWE-bench/GSO predictions JSONL file "
-            "(relative to the working directory)."
-        )
 
 
 wildcard_constraints:
@@ -54,10 +46,6 @@ def task_entry(wildcards):
 
 def task_line(wildcards):
     return ENTRIES[(wildcards.repo, wildcards.commit)].line
-
-
-def agent_entry(wildcards):
-    return AGENTS[wildcards.agent]
 
 
 _PREDICTION_DIGESTS = {}

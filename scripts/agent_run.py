@@ -1,24 +1,25 @@
 """Run one attempt of one agent on one task; write its patch and run record."""
 
-import hashlib
 import logging
 from pathlib import Path
 
 from isobench.agents import run_agent
 from isobench.agents.archive import RunArchive, run_key
 from isobench.agents.base import run_record
-from isobench.agents.prompt import DEFAULT_PROMPT
+from isobench.agents.prompt import load_template
 from isobench.agents.registry import BUILTIN_ADAPTERS
 from isobench.io import read_json, write_json, write_text_atomic
-from isobench.llm import prompt_path
 from isobench.scriptutil import run_script
 
 log = logging.getLogger("agent_run")
 
 
 def _template_sha256(agent: dict) -> str | None:
-    path = prompt_path(agent.get("prompt") or DEFAULT_PROMPT)
-    return hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else None
+    """The prompt template's hash, as run.json's prompt_hash has it (None: the run reports why)."""
+    try:
+        return load_template(agent.get("prompt")).sha256
+    except (OSError, ValueError):
+        return None
 
 
 def main(input, output, params):

@@ -31,6 +31,7 @@ from isobench.bench.runner import BenchSettings, bench_attempt
 from isobench.io import read_json, read_jsonl
 from isobench.llm import RecordStore
 from tests.fake_provider import FakeProvider, HTTPError, Reply, ToolCall
+from tests.procs import alive, group_members, processes_with_env
 from tests.toy_project import make_toy_project
 from tests.workflow_helpers import mini_fake_agent, snakemake
 
@@ -115,43 +116,6 @@ def fake_cli(tmp_path, monkeypatch):
     return script, lambda: json.loads(log.read_text())
 
 
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-def marked_processes(value: str) -> list[int]:
-    """Live processes whose environment carries the run marker ``value``."""
-    needle = f"{RUN_MARKER}={value}".encode()
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if needle in (entry / "environ").read_bytes().split(b"\0") and alive(
-                    int(entry.name)
-                ):
-                    found.append(int(entry.name))
-            except OSError:
-                continue
-    return found
-
-
-def in_group(pgid: int) -> list[int]:
-    members = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                members.append(int(entry.name))
-    return members
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs Linux /proc")
 def test_never_ending_agent_is_killed_at_its_wall_clock_with_its_partial_patch(
     task, toy_repo, tmp_path, fake_cli, monkeypatch
@@ -176,7 +140,7 @@ def test_never_ending_agent_is_killed_at_its_wall_clock_with_its_partial_patch(
     assert result.agent_version == "fake-agent 1.2.3"
     seen = report()
     time.sleep(0.2)
-    assert in_group(seen["pid"]) == []  # the agent's process group is gone
+    assert group_members(seen["pid"]) == []  # the agent's process group is gone
     assert not any(alive(pid) for pid in seen["children"])  # the setsid child too
     assert result.details["killed_stragglers"] >= 1
 
@@ -193,7 +157,7 @@ def test_never_ending_agent_without_a_patch_is_agent_failed(task, toy_repo, fake
     # processes by the run's marker variable instead: none may be left anywhere on the host.
     marker = report()["env"][RUN_MARKER]
     assert result.details["sandbox"]["mode"] in ("bwrap", "none")
-    assert marked_processes(marker) == []
+    assert processes_with_env(RUN_MARKER, marker) == []
 
 
 def test_crashing_agent_is_agent_failed_with_its_patch_kept(task, toy_repo, fake_cli, monkeypatch):

@@ -32,8 +32,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import signal
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -53,6 +51,7 @@ from isobench.agents.workspace import (
     prepare_workspace,
     remove_workspace,
 )
+from isobench.bench.process import run_command
 from isobench.secrets import is_secret_name, redact
 
 STAGE = "agent"
@@ -227,33 +226,22 @@ class WorkspaceEnvironment:
         limit = float(timeout or self.timeout_s)
         if self.deadline is not None:
             limit = max(1.0, min(limit, self.deadline - time.monotonic()))
-        proc = subprocess.Popen(
-            self.sandbox.wrap([*self.shell, command]),
-            cwd=cwd or self.ws.path,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+        # The benchmark runner's process handling: own session, output merged, the whole group
+        # killed at the limit and again at the end (a server the command started must not stay).
+        res = run_command(
+            self.sandbox.wrap([*self.shell, command]), str(cwd or self.ws.path), self.env, limit
         )
-        exception = ""
-        try:
-            raw, _ = proc.communicate(timeout=limit)
-            returncode = proc.returncode
-        except subprocess.TimeoutExpired:
-            _kill_group(proc.pid)
-            raw, _ = proc.communicate()
-            returncode = -1
-            exception = f"The command timed out after {limit:g} seconds and was killed."
-        finally:
-            _kill_group(proc.pid)
         output = {
-            "output": raw.decode("utf-8", errors="replace"),
-            "returncode": returncode,
-            "exception_info": exception,
+            "output": res.output,
+            "returncode": -1 if res.timed_out else res.returncode,
+            "exception_info": (
+                f"The command timed out after {limit:g} seconds and was killed."
+                if res.timed_out
+                else ""
+            ),
         }
-        lines = output["output"].lstrip().splitlines(keepends=True)
-        if lines and lines[0].strip() == SUBMIT and returncode == 0:
+        lines = res.output.lstrip().splitlines(keepends=True)
+        if lines and lines[0].strip() == SUBMIT and output["returncode"] == 0:
             submission = "".join(lines[1:])
             raise self.mini.Submitted(
                 {
@@ -276,13 +264,6 @@ class WorkspaceEnvironment:
                 }
             }
         }
-
-
-def _kill_group(pid: int) -> None:
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def make_client(agent: dict):

@@ -24,7 +24,7 @@ import logging
 import os
 import shutil
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ class Sandbox:
     prefix: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
     note: str = ""
-    details: dict = field(default_factory=dict)
 
     def wrap(self, argv: list[str]) -> list[str]:
         return [*self.prefix, *argv]

@@ -37,6 +37,7 @@ from pathlib import Path
 
 from isobench import gitutil
 from isobench.agents.prompt import SCRATCH_DIR
+from isobench.bench.process import signal_group
 from isobench.secrets import scrubbed_env
 
 IDENTITY = {
@@ -360,13 +361,13 @@ def run_process(
                 proc.wait(timeout=timeout_s)
             except subprocess.TimeoutExpired:
                 timed_out = True
-                _signal_group(proc.pid, signal.SIGTERM)
+                signal_group(proc.pid, signal.SIGTERM)
                 try:
                     proc.wait(timeout=grace_s)
                 except subprocess.TimeoutExpired:
                     pass
             finally:
-                _signal_group(proc.pid, signal.SIGKILL)
+                signal_group(proc.pid, signal.SIGKILL)
                 proc.wait()
     finally:
         if stdin is not subprocess.DEVNULL:
@@ -379,13 +380,6 @@ def run_process(
         duration_s=time.monotonic() - start,
         killed_stragglers=stragglers,
     )
-
-
-def _signal_group(pgid: int, sig: int) -> None:
-    try:
-        os.killpg(pgid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 def marked_pids(name: str, value: str) -> list[int]:

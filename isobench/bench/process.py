@@ -34,11 +34,11 @@ def run_command(argv: list[str], cwd: str, env: dict, timeout_s: float) -> RunRe
         out, _ = proc.communicate(timeout=timeout_s)
     except subprocess.TimeoutExpired:
         timed_out = True
-        _kill_group(proc.pid)
+        signal_group(proc.pid)
         out, _ = proc.communicate()
     finally:
         # A benchmark that forks a server must not leave it behind, even on success.
-        _kill_group(proc.pid)
+        signal_group(proc.pid)
     wall = time.perf_counter() - start
     return RunResult(
         returncode=None if timed_out else proc.returncode,
@@ -48,8 +48,9 @@ def run_command(argv: list[str], cwd: str, env: dict, timeout_s: float) -> RunRe
     )
 
 
-def _kill_group(pid: int) -> None:
+def signal_group(pgid: int, sig: int = signal.SIGKILL) -> None:
+    """Send ``sig`` to a process group; a group that is already gone is not an error."""
     try:
-        os.killpg(pid, signal.SIGKILL)
+        os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):
         pass
