@@ -46,6 +46,8 @@ def main(input, output, params):
             )
             write_json(output.run, record)
             return
+        # Other attempts' runs are no business of this one: the sandbox hides the archive too.
+        agent["run_archive"] = str(archive.root)
     result = run_agent(task, Path(repo["path"]), agent, k)
     record = run_record(
         result,

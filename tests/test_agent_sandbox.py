@@ -33,6 +33,7 @@ def attempt(name, fn):
 attempt("secret", lambda: open(t["secret"]).read())
 attempt("results", lambda: sorted(os.listdir(t["results"])))
 attempt("store", lambda: sorted(os.listdir(t["store"])))
+attempt("archive", lambda: sorted(os.listdir(t["archive"])))
 attempt("human_commit", lambda: subprocess.run(
     ["git", "-C", t["repo"], "cat-file", "-p", t["human"]],
     capture_output=True, text=True).stdout)
@@ -70,6 +71,8 @@ def test_agent_cannot_read_the_study_or_the_human_commit(task, toy_repo, tmp_pat
     secret.write_text(json.dumps({"commit_hash": toy_repo["perf"], "diff": "the human diff"}))
     store = tmp_path / "llm-store"
     (store / "ab").mkdir(parents=True)
+    archive = tmp_path / "run-archive"  # another attempt's run, outside the study
+    (archive / "cd" / "cdef").mkdir(parents=True)
     probe = tmp_path / "probe-agent"
     probe.write_text(PROBE.format(python=sys.executable))
     probe.chmod(0o755)
@@ -78,6 +81,7 @@ def test_agent_cannot_read_the_study_or_the_human_commit(task, toy_repo, tmp_pat
         "secret": str(secret),
         "results": str(study / "results"),
         "store": str(store),
+        "archive": str(archive),
         "repo": str(toy_repo["path"]),
         "human": toy_repo["perf"],
         "study": str(study),
@@ -91,6 +95,7 @@ def test_agent_cannot_read_the_study_or_the_human_commit(task, toy_repo, tmp_pat
         "command": str(probe),
         "sandbox": "bwrap",
         "llm": {"store": str(store)},
+        "run_archive": str(archive),
     }
     result = run_agent(task, toy_repo["path"], agent, 1)
 
@@ -98,6 +103,7 @@ def test_agent_cannot_read_the_study_or_the_human_commit(task, toy_repo, tmp_pat
     assert seen["secret"].startswith("DENIED")
     assert seen["results"] == [] or seen["results"].startswith("DENIED")
     assert seen["store"] == [] or seen["store"].startswith("DENIED")
+    assert seen["archive"] == [] or seen["archive"].startswith("DENIED")
     assert toy_repo["perf"] not in json.dumps(seen) and "the human diff" not in json.dumps(seen)
     assert seen["human_commit"] == ""
     assert seen["proc_leaks"] == []
@@ -107,7 +113,7 @@ def test_agent_cannot_read_the_study_or_the_human_commit(task, toy_repo, tmp_pat
     assert "+DELAY = 0.03" in result.patch
     sandbox = result.details["sandbox"]
     assert sandbox["mode"] == "bwrap"
-    assert {str(study), str(toy_repo["path"]), str(store)} <= set(sandbox["hidden"])
+    assert {str(study), str(toy_repo["path"]), str(store), str(archive)} <= set(sandbox["hidden"])
 
 
 def test_required_sandbox_without_bwrap_is_a_clear_error(tmp_path, monkeypatch):

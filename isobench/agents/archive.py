@@ -22,7 +22,7 @@ import tempfile
 from pathlib import Path
 
 # Agent keys that do not change what one attempt does.
-NOT_IN_KEY = ("run_dir", "attempts", "llm")
+NOT_IN_KEY = ("run_dir", "run_archive", "attempts", "llm")
 
 
 def default_archive_root(path: str | os.PathLike | None = None) -> Path:

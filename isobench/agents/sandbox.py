@@ -103,15 +103,13 @@ def build_sandbox(
 
 
 def agent_sandbox(agent: dict, repo_path: Path, run_root: Path) -> Sandbox:
-    """The sandbox of one agent run: hide the study (cwd, the repository, its stores)."""
+    """The sandbox of one agent run: hide the study (cwd, the repository, the LLM store and the
+    run archive, wherever they are configured)."""
     cwd = Path.cwd()
     hide = [cwd, Path(repo_path)]
-    llm_store = (agent.get("llm") or {}).get("store")
-    if llm_store:
-        hide.append(Path(llm_store))
-    for name in ("ISOBENCH_LLM_STORE", "ISOBENCH_RUN_ARCHIVE"):
-        if os.environ.get(name):
-            hide.append(Path(os.environ[name]))
+    stores = [(agent.get("llm") or {}).get("store"), agent.get("run_archive")]
+    stores.append(os.environ.get("ISOBENCH_LLM_STORE"))
+    hide += [Path(path) for path in stores if path]
     # What agents run from inside the working directory: pinned CLIs and the Python environment.
     expose = [cwd / ".tools", Path(sys.prefix), Path(sys.base_prefix)]
     return build_sandbox(
