@@ -2,7 +2,7 @@
 
 Stage 1 keeps commits whose message contains a performance keyword (GSO/ISO-Bench list); an
 empty keyword list disables it (GSO's ``--no-grep``: every non-root commit goes to stage 2).
-Stage 2 is either a transparent heuristic (offline, no keys) or the LLM classifier of
+Stage 2 is either a transparent heuristic (:mod:`isobench.mining_heuristic`: offline, no keys) or the LLM classifier of
 :mod:`isobench.classify` (through the record/replay store). Either way the result is a proposal
 for a commit list, never an implicit input of later stages. Precision and recall against
 ground-truth labels are reported when the repository has them (the demo does).
@@ -16,15 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from isobench import gitutil
-from isobench.tasks import is_doc_file, is_test_file
-
-SOURCE_SUFFIXES = {".py", ".pyx", ".c", ".cc", ".cpp", ".cu", ".cuh", ".h", ".hpp", ".rs", ".go"}
-# Messages that describe work which, however it is phrased, does not change speed.
-NON_PERF = re.compile(
-    r"\b(refactor\w*|renam\w*|typo\w*|comment\w*|docs?|docstring\w*|readab\w*|style|format\w*|"
-    r"clean ?up|lint\w*|log(ging)?|wording|revert\w*)\b",
-    re.IGNORECASE,
-)
+from isobench.mining_heuristic import classify_heuristic
 
 _REC, _FIELD = "\x1e", "\x1f"
 
@@ -67,27 +59,6 @@ def log_commits(repo: str | Path, max_commits: int = 0) -> list[dict]:
 def keyword_hits(message: str, keywords: list[str]) -> list[str]:
     text = message.lower()
     return [kw for kw in keywords if re.search(rf"\b{re.escape(kw.lower())}", text)]
-
-
-def is_source_file(path: str) -> bool:
-    return Path(path).suffix in SOURCE_SUFFIXES and not is_test_file(path) and not is_doc_file(path)
-
-
-def classify_heuristic(commit: dict, min_source_lines: int) -> tuple[bool, str]:
-    """YES when a non-trivial change to non-test source code is not described as cosmetic."""
-    if commit["parent"] is None:
-        return False, "root commit: no parent to compare against"
-    source = [(a, r, p) for a, r, p in commit["files"] if is_source_file(p)]
-    if not source:
-        return False, "changes only tests, docs or non-source files"
-    lines = sum(a + r for a, r, _ in source)
-    if lines < min_source_lines:
-        return False, f"only {lines} edited source line(s) (< {min_source_lines})"
-    cosmetic = NON_PERF.search(commit["message"])
-    if cosmetic:
-        return False, f"message describes non-functional work ({cosmetic.group(0)!r})"
-    files = ", ".join(p for _, _, p in source[:3])
-    return True, f"{lines} edited source line(s) in {files}"
 
 
 def load_labels(path: str | Path) -> dict[str, str]:
