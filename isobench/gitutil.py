@@ -83,9 +83,17 @@ def commit_metadata(repo: str | Path, sha: str) -> dict:
     }
 
 
+DIFF_ARGS = ("diff", "--binary", "--no-color", "--no-ext-diff", "--no-textconv")
+
+
 def diff(repo: str | Path, base: str, head: str) -> str:
-    """Full binary-safe diff from base to head (what `git apply` on base reproduces)."""
-    return git(repo, "diff", "--binary", "--no-color", "--no-ext-diff", base, head)
+    """The diff from base to head as text, for reading (line ends kept, bad bytes replaced)."""
+    return git(repo, *DIFF_ARGS, base, head)
+
+
+def diff_bytes(repo: str | Path, base: str, head: str) -> bytes:
+    """Full binary-safe diff from base to head, byte for byte (what `git apply` on base reproduces)."""
+    return git_bytes(repo, *DIFF_ARGS, base, head)
 
 
 def numstat(repo: str | Path, base: str, head: str) -> list[tuple[int, int, str]]:
@@ -109,7 +117,7 @@ def export_tree(repo: str | Path, sha: str, dest: str | Path) -> Path:
     return dest
 
 
-def apply_patch(tree: str | Path, patch: str) -> tuple[bool, str]:
+def apply_patch(tree: str | Path, patch: bytes) -> tuple[bool, str]:
     """Apply a patch to a plain directory with `git apply`; never forced, never fuzzed.
 
     Returns (applied, message). GIT_CEILING_DIRECTORIES stops git from discovering an enclosing
@@ -117,10 +125,9 @@ def apply_patch(tree: str | Path, patch: str) -> tuple[bool, str]:
     """
     tree = Path(tree).resolve()
     env = _env({"GIT_CEILING_DIRECTORIES": str(tree.parent)})
-    data = patch.encode("utf-8")
     for args in (["apply", "--check", "--whitespace=nowarn"], ["apply", "--whitespace=nowarn"]):
         proc = subprocess.run(
-            ["git", *args, "-"], cwd=tree, input=data, capture_output=True, env=env
+            ["git", *args, "-"], cwd=tree, input=patch, capture_output=True, env=env
         )
         if proc.returncode != 0:
             return False, proc.stderr.decode(errors="replace").strip() or "git apply failed"

@@ -8,7 +8,8 @@ from isobench.agents.archive import RunArchive, run_key
 from isobench.agents.base import run_record
 from isobench.agents.prompt import load_template
 from isobench.agents.registry import BUILTIN_ADAPTERS
-from isobench.io import read_json, write_json, write_text_atomic
+from isobench.io import read_json, write_json
+from isobench.patches import write_patch
 from isobench.scriptutil import run_script
 
 log = logging.getLogger("agent_run")
@@ -66,7 +67,7 @@ def main(input, output, params):
         result.reason,
     )
     # The patch first, the record last: a run record always has its patch beside it.
-    write_text_atomic(output.patch, result.patch)
+    write_patch(output.patch, result.patch)
     write_json(output.run, record)
     if archive is not None and record["status"] != "error":
         log.info("archived as %s", archive.save(key, run_dir))

@@ -15,6 +15,7 @@ from isobench.bench.runner import (
     task_under_test,
 )
 from isobench.io import read_json, write_json
+from isobench.patches import read_patch
 from isobench.scriptutil import run_script
 
 log = logging.getLogger("bench")
@@ -49,7 +50,7 @@ def main(input, output, params, gpus: int = 0):
     repo = read_json(input.repo)
     run = read_json(input.run)
     env = read_json(input.env)
-    patch = Path(input.patch).read_text(encoding="utf-8")
+    patch = read_patch(input.patch)
     settings = BenchSettings(
         warmup=params.warmup,
         repetitions=params.repetitions,

@@ -1,10 +1,10 @@
 """Judge one attempt's patch against the human diff (LLM categories + rule-based similarity)."""
 
 import logging
-from pathlib import Path
 
 from isobench.io import read_json, write_json
 from isobench.judge import judge_patch
+from isobench.patches import read_patch, readable
 from isobench.scriptutil import run_llm_script
 
 log = logging.getLogger("judge")
@@ -17,7 +17,7 @@ def main(input, output, params, client):
         client,
         params.model,
         human_diff=task["diff_text"],
-        agent_patch=Path(input.patch).read_text(encoding="utf-8"),
+        agent_patch=readable(read_patch(input.patch)),
         task=task,
     )
     record = {

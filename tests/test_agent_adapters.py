@@ -38,8 +38,8 @@ from tests.workflow_helpers import mini_fake_agent, snakemake
 SED = "sed -i 's/DELAY = 0.12/DELAY = 0.03/' work.py"
 
 
-def human_diff(toy_repo) -> str:
-    return gitutil.diff(toy_repo["path"], toy_repo["root"], toy_repo["perf"])
+def human_diff(toy_repo) -> bytes:
+    return gitutil.diff_bytes(toy_repo["path"], toy_repo["root"], toy_repo["perf"])
 
 
 def test_every_adapter_is_registered():
@@ -151,7 +151,7 @@ def test_never_ending_agent_without_a_patch_is_agent_failed(task, toy_repo, fake
     agent = {"id": "loop", "adapter": "claude_code", "command": str(script)}
     agent["budgets"] = {"wall_clock_s": 2}
     result = run_agent(task, toy_repo["path"], agent, 1)
-    assert result.status == "agent_failed" and result.timed_out and result.patch == ""
+    assert result.status == "agent_failed" and result.timed_out and result.patch == b""
     assert "without a patch" in result.reason
     # Sandboxed (when bwrap is installed): its pids are the sandbox's own, so look for its
     # processes by the run's marker variable instead: none may be left anywhere on the host.

@@ -46,8 +46,8 @@ def keys(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", OPENAI_KEY)
 
 
-def human_diff(toy_repo) -> str:
-    return gitutil.diff(toy_repo["path"], toy_repo["root"], toy_repo["perf"])
+def human_diff(toy_repo) -> bytes:
+    return gitutil.diff_bytes(toy_repo["path"], toy_repo["root"], toy_repo["perf"])
 
 
 def header(request: dict, name: str) -> str | None:
@@ -136,7 +136,7 @@ def test_claude_code_turn_budget_without_a_patch(task, toy_repo, tmp_path, keys)
         result = run_agent(task, toy_repo["path"], agent, 1)
     assert result.status == "agent_failed", result.reason
     assert "budget exceeded without a patch" in result.reason and "max_turns" in result.reason
-    assert result.patch == "" and result.trajectory is None  # no run_dir: nothing kept
+    assert result.patch == b"" and result.trajectory is None  # no run_dir: nothing kept
 
 
 def codex_script(request: dict):

@@ -100,8 +100,8 @@ def test_patch_has_every_kind_of_change_and_no_scratch(ws, toy_repo, tmp_path):
     agit(ws.path, "add", "pkg/new.py")
     agit(ws.path, "-c", "user.name=a", "-c", "user.email=a@b", "commit", "-qm", "wip")
     patch = ws.patch()
-    assert "pkg/new.py" in patch and "GIT binary patch" in patch
-    assert "deleted file mode" in patch and SCRATCH_DIR not in patch
+    assert b"pkg/new.py" in patch and b"GIT binary patch" in patch
+    assert b"deleted file mode" in patch and SCRATCH_DIR.encode() not in patch
     tree = gitutil.export_tree(toy_repo["path"], toy_repo["root"], tmp_path / "check")
     ok, why = gitutil.apply_patch(tree, patch)
     assert ok, why
@@ -121,7 +121,7 @@ def test_nothing_the_agent_does_to_its_git_changes_the_patch(ws):
     ]
     for key, value in config:
         agit(ws.path, "config", key, value)
-    expected = "diff --git a/work.py b/work.py"
+    expected = b"diff --git a/work.py b/work.py"
     assert expected in ws.patch()
     assert not marker.exists()
     # History rewritten, then the whole .git deleted: the harness still sees the change.
@@ -130,7 +130,7 @@ def test_nothing_the_agent_does_to_its_git_changes_the_patch(ws):
 
     shutil.rmtree(ws.path / ".git")
     patch = ws.patch()
-    assert expected in patch and "+DELAY = 0.05" in patch and ".git/" not in patch
+    assert expected in patch and b"+DELAY = 0.05" in patch and b".git/" not in patch
 
 
 def test_agent_env_keeps_only_its_own_key(ws, monkeypatch):
@@ -242,9 +242,9 @@ def test_status_comes_from_how_the_run_ended_and_the_patch(kwargs, expected):
 
 
 def test_timeout_without_patch_is_agent_failed_and_recorded():
-    result = AgentResult(status="timeout", patch="")
+    result = AgentResult(status="timeout", patch=b"")
     assert result.status == "agent_failed" and result.timed_out
-    kept = AgentResult(status="timeout", patch="diff --git a/x b/x\n", details={"a": 1})
+    kept = AgentResult(status="timeout", patch=b"diff --git a/x b/x\n", details={"a": 1})
     record = run_record(
         kept, agent={"id": "a", "adapter": "mini"}, repo="r", commit="c" * 40, instance="i", k=1
     )

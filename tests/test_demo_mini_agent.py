@@ -78,8 +78,8 @@ def test_demo_with_a_mini_agent_for_k_attempts(tmp_path, monkeypatch):
         assert second["status"] == "empty_patch", second
         if shutil.which("bwrap"):  # CI installs it (tests/test_agent_sandbox.py)
             assert first["details"]["sandbox"]["mode"] == "bwrap"
-        human = gitutil.diff(repo, commit + "^", commit)
-        assert (runs / commit / "1" / "patch.diff").read_text() == human
+        human = gitutil.diff_bytes(repo, commit + "^", commit)
+        assert (runs / commit / "1" / "patch.diff").read_bytes() == human
 
     scores = pd.read_csv(tmp_path / "results" / "scores" / "minserve.csv")
     opt = pd.read_csv(tmp_path / "results" / "opt_at_k.csv").set_index(["agent", "k"])

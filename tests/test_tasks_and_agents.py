@@ -86,9 +86,9 @@ def test_mining_keyword_filter_and_heuristic(toy_repo):
 
 def test_oracle_noop_and_predictions(task, toy_repo, tmp_path):
     oracle = run_agent(task, toy_repo["path"], {"id": "o", "adapter": "oracle"}, 1)
-    assert oracle.status == "ok" and oracle.patch == task["diff_text"]
+    assert oracle.status == "ok" and oracle.patch == task["diff_text"].encode()
     noop = run_agent(task, toy_repo["path"], {"id": "n", "adapter": "noop"}, 1)
-    assert noop.status == "empty_patch" and noop.patch == ""
+    assert noop.status == "empty_patch" and noop.patch == b""
     preds = tmp_path / "p.jsonl"
     rows = [
         {"instance_id": task["instance_id"], "model_patch": "first", "model_name_or_path": "m"},
@@ -97,7 +97,7 @@ def test_oracle_noop_and_predictions(task, toy_repo, tmp_path):
     ]
     preds.write_text("".join(json.dumps(r) + "\n" for r in rows))
     agent = {"id": "p", "adapter": "predictions", "predictions": str(preds)}
-    assert run_agent(task, toy_repo["path"], agent, 1).patch == "first"
+    assert run_agent(task, toy_repo["path"], agent, 1).patch == b"first"
     assert run_agent(task, toy_repo["path"], agent, 2).status == "empty_patch"
     third = run_agent(task, toy_repo["path"], agent, 3)
     assert third.status == "agent_failed" and "attempt 3" in third.reason
@@ -114,11 +114,12 @@ def test_adapter_crash_is_a_status(task, toy_repo):
 
 
 def test_patch_stats():
-    s = patch_stats("diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1,2 @@\n-a\n+b\n+c\n")
+    s = patch_stats(b"diff --git a/x b/x\n--- a/x\n+++ b/x\n@@ -1 +1,2 @@\n-a\n+b\n+c\n")
     assert (s["files_changed"], s["lines_added"], s["lines_removed"]) == (1, 2, 1)
 
 
-def _bench(task, toy_repo, tmp_path, patch, agent_status="ok", **settings):
+def _bench(task, toy_repo, tmp_path, patch: str, agent_status="ok", **settings):
+    patch = patch.encode()  # the harness reads patch.diff as bytes
     text, _ = synthesis.command_perf_test(task)
     perf_test = tmp_path / "perf_test.py"
     perf_test.write_text(text)

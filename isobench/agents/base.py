@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass, field
+
+from isobench import patches
 
 # Statuses of the agent stage; the bench stage maps them onto the attempt status ladder:
 #   ok            the agent finished (or stopped at its turn/cost budget) with a patch: benchmarked
@@ -19,7 +20,7 @@ AGENT_STATUSES = ("ok", "timeout", "empty_patch", "agent_failed", "error")
 @dataclass
 class AgentResult:
     status: str
-    patch: str = ""
+    patch: bytes = b""  # exactly as `git diff --binary` wrote it (see isobench.patches)
     reason: str = ""
     returncode: int | None = None
     duration_s: float = 0.0
@@ -46,22 +47,22 @@ class AgentResult:
             self.status = "agent_failed"
 
 
-def patch_stats(patch: str) -> dict:
-    files = re.findall(r"^diff --git ", patch, flags=re.MULTILINE)
+def patch_stats(patch: bytes) -> dict:
+    files = re.findall(rb"^diff --git ", patch, flags=re.MULTILINE)
     added = removed = 0
-    for line in patch.splitlines():
-        if line.startswith("+++") or line.startswith("---"):
+    for line in patch.split(b"\n"):
+        if line.startswith(b"+++") or line.startswith(b"---"):
             continue
-        if line.startswith("+"):
+        if line.startswith(b"+"):
             added += 1
-        elif line.startswith("-"):
+        elif line.startswith(b"-"):
             removed += 1
     return {
         "files_changed": len(files),
         "lines_added": added,
         "lines_removed": removed,
-        "bytes": len(patch.encode()),
-        "sha256": hashlib.sha256(patch.encode()).hexdigest(),
+        "bytes": len(patch),
+        "sha256": patches.sha256(patch),
     }
 
 
@@ -109,7 +110,7 @@ def budgets_of(agent: dict) -> dict:
 
 def decide_status(
     *,
-    patch: str,
+    patch: bytes,
     timed_out: bool = False,
     wall_clock_s: float | None = None,
     failure: str | None = None,

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from isobench import gitutil
+from isobench import gitutil, patches
 from isobench.agents.base import AgentResult
 from isobench.io import read_jsonl
 
 
 def oracle(task: dict, repo_path: Path, agent: dict, k: int) -> AgentResult:
     """The human diff itself: must score ~100 %, which checks the harness end to end."""
-    patch = gitutil.diff(repo_path, task["parent"], task["commit_hash"])
+    patch = gitutil.diff_bytes(repo_path, task["parent"], task["commit_hash"])
     return AgentResult(status="ok", patch=patch, returncode=0)
 
 
 def noop(task: dict, repo_path: Path, agent: dict, k: int) -> AgentResult:
     """No change at all: must score 0 %."""
-    return AgentResult(status="empty_patch", patch="", returncode=0, reason="noop agent")
+    return AgentResult(status="empty_patch", patch=b"", returncode=0, reason="noop agent")
 
 
 def predictions(task: dict, repo_path: Path, agent: dict, k: int) -> AgentResult:
@@ -40,5 +40,5 @@ def predictions(task: dict, repo_path: Path, agent: dict, k: int) -> AgentResult
             reason=f"{path} has {len(candidates)} prediction(s) for {task['instance_id']}, attempt {k} has none",
         )
     row = candidates[k - 1]
-    patch = row.get("model_patch") or ""
+    patch = patches.from_json_text(row.get("model_patch") or "")
     return AgentResult(status="ok" if patch.strip() else "empty_patch", patch=patch, returncode=0)

@@ -124,7 +124,7 @@ class Workspace:
         return ["--", ".", *(f":(exclude){p}" for p in self.excludes)]
 
     # ---------------------------------------------------------------------------------------
-    def patch(self) -> str:
+    def patch(self) -> bytes:
         """Every change of the working tree against the initial commit, as a binary-safe diff."""
         if not self.path.is_dir():
             raise WorkspaceError(f"the workspace {self.path} is gone")
@@ -147,7 +147,7 @@ class Workspace:
             cwd=self.path,
             env=env,
         )
-        return out.decode("utf-8", errors="replace")
+        return out
 
     def changed(self) -> bool:
         """Whether the working tree differs from the initial commit (cheap; for polling)."""

@@ -31,8 +31,10 @@ def needs_rebuild(paths) -> bool:
     return any(is_compiled_source(p) for p in paths)
 
 
-def patch_paths(patch: str) -> list[str]:
+def patch_paths(patch: bytes | str) -> list[str]:
     """Paths a unified git diff touches (both sides of renames)."""
+    if isinstance(patch, bytes):
+        patch = patch.decode("utf-8", errors="replace")
     paths: list[str] = []
     for pair in _DIFF_PATH.findall(patch):
         for path in pair:

@@ -170,7 +170,7 @@ def invalid_test_result(
 
 
 def bench_attempt(
-    executor, task: dict, agent_run: dict, patch: str, settings: BenchSettings
+    executor, task: dict, agent_run: dict, patch: bytes, settings: BenchSettings
 ) -> dict:
     """Time one (agent, task, attempt); the returned record is the bench stage's result file."""
     primary, direction = task["primary_metric"], task["direction"]

@@ -46,7 +46,7 @@ class TreeExecutor:
     def close(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
 
-    def add_tree(self, variant: str, sha: str, patch: str | None = None) -> tuple[bool, str]:
+    def add_tree(self, variant: str, sha: str, patch: bytes | None = None) -> tuple[bool, str]:
         """Export ``sha`` for ``variant`` and apply ``patch`` if given; (False, why) if it does not apply."""
         tree = gitutil.export_tree(self.repo_path, sha, self.root / variant)
         if patch is not None:
