@@ -1,12 +1,19 @@
 # isobench: reproduce the ISO-Bench study end to end.
-#   snakemake --cores 2 results/opt_at_k.csv        (the embedded demo, config/config.yaml)
+#   snakemake --cores 2 results/opt_at_k.csv                       the embedded demo
+#   snakemake --cores 2 --directory STUDY results/opt_at_k.csv     a study made by `isobench init`
+#   snakemake --cores 2 results/opt_at_k.csv --configfile my.yaml  a config file of your own
 # Stages live in rules/<stage>.smk; all Python helpers in rules/common.smk; logic in isobench/.
 from snakemake.utils import min_version
 
 min_version("9.27")
 
 
-configfile: "config/config.yaml"
+# The working directory's config/config.yaml (the demo here, a study's own under --directory),
+# unless config files are given on the command line: they replace it instead of being merged
+# into it, so a study never inherits the demo's repositories, agents or LLM settings.
+if not workflow.overwrite_configfiles:
+
+    configfile: "config/config.yaml"
 
 
 report: "report/workflow.rst"

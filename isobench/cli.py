@@ -1,5 +1,6 @@
 """A small command line for things outside the workflow: checking configs, exporting predictions.
 
+isobench init DIR [--repo PATH] [--name NAME]  a study directory (run it with --directory DIR)
 isobench check-config config/config.yaml     validate a config and its commit lists
 isobench export-predictions results/runs/AGENT -o preds.jsonl
 """
@@ -14,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from isobench.config import SCHEMA_DIR, ConfigError, agent_table, load_commit_list
+from isobench.patches import read_patch, to_json_text
 
 
 def check_config(path: Path) -> int:
@@ -36,15 +38,28 @@ def export_predictions(run_dir: Path, out) -> int:
         run_dir.glob("*/*/*/run.json"), key=lambda p: (p.parent.parent, int(p.parent.name))
     ):
         run = json.loads(run_json.read_text(encoding="utf-8"))
-        patch = (run_json.parent / "patch.diff").read_text(encoding="utf-8")
+        patch = read_patch(run_json.parent / "patch.diff")
         row = {
             "instance_id": run["instance_id"],
-            "model_patch": patch,
+            "model_patch": to_json_text(patch),
             "model_name_or_path": run.get("model") or run["agent"],
         }
-        out.write(json.dumps(row) + "\n")
+        out.write(json.dumps(row, ensure_ascii=True) + "\n")  # escapes undecodable bytes
         count += 1
     print(f"exported {count} prediction(s) from {run_dir}", file=sys.stderr)
+    return 0
+
+
+def init(args) -> int:
+    from isobench.study import init_study
+
+    for path in init_study(args.directory, args.repo, args.name):
+        print(f"wrote {path}")
+    study = args.directory.expanduser().resolve()
+    print(
+        f"next: list the tasks in {study}/config/commits/, then, from the isobench checkout:\n"
+        f"  snakemake --cores 2 --directory {study} results/opt_at_k.csv"
+    )
     return 0
 
 
@@ -53,6 +68,10 @@ def main(argv: list[str] | None = None) -> int:
         prog="isobench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     sub = parser.add_subparsers(dest="command", required=True)
+    p = sub.add_parser("init", help="create a study directory with its own config")
+    p.add_argument("directory", type=Path)
+    p.add_argument("--repo", type=Path, help="the git checkout to study")
+    p.add_argument("--name", help="the repository's name in result paths (default: its folder)")
     p = sub.add_parser("check-config", help="validate a config file and the commit lists it names")
     p.add_argument("config", type=Path)
     p = sub.add_parser("export-predictions", help="export an agent's attempts as predictions JSONL")
@@ -60,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-o", "--output", type=argparse.FileType("w"), default=sys.stdout)
     args = parser.parse_args(argv)
     try:
+        if args.command == "init":
+            return init(args)
         if args.command == "check-config":
             return check_config(args.config)
         return export_predictions(args.run_dir, args.output)

@@ -69,6 +69,11 @@ def load_commit_list(path: str | Path) -> list[TaskEntry]:
         except (AttributeError, IndexError, TypeError):
             return 1
 
+    if not data:
+        raise ConfigError(
+            f"commit list {path} has no tasks. Fix: add one entry per human performance commit "
+            f"(`commit` and `perf_command`; see config/schemas/commits.schema.yaml)."
+        )
     validator = jsonschema.Draft202012Validator(_load_schema("commits.schema.yaml"))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

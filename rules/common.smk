@@ -10,6 +10,20 @@ from isobench.predictions import prediction_digests
 
 validate(config, "../config/schemas/config.schema.yaml")
 
+# The workflow's own files (prompts, recipes, published data) live beside the Snakefile; a study
+# run with --directory elsewhere reaches them there. Paths in a config are the study's own.
+PROJECT = Path(workflow.basedir)
+
+
+def project_file(relative):
+    """A file of the workflow, relative to the working directory when it is inside it."""
+    path = PROJECT / relative
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
 REPOS = sorted(config["repos"])
 AGENTS = agent_table(config["agents"])
 TASKS = {repo: load_commit_list(config["repos"][repo]["commits"]) for repo in REPOS}
@@ -197,7 +211,9 @@ BENCH_GPUS = uniform(
 
 
 def repo_recipe(wildcards):
-    return config["repos"][wildcards.repo].get("recipe", "envs/docker/python")
+    """The repository's image recipe: a folder of the study, else one of the workflow's own."""
+    recipe = config["repos"][wildcards.repo].get("recipe", "envs/docker/python")
+    return recipe if Path(recipe).is_dir() else project_file(recipe)
 
 
 def recipe_files(wildcards):
@@ -215,7 +231,7 @@ MINING_LLM = config["mining"]["classifier"] == "llm"
 SYNTHESIS_LLM = config["synthesis"]["source"] == "llm"
 # A nested --config value arrives as a string ('judge={enabled: true}'), hence the str().
 JUDGE = str(config["judge"]["enabled"]).lower() == "true"
-PROMPTS = "config/prompts/{}.md"
+PROMPTS = project_file("config/prompts/{}.md")
 
 
 def stage_model(section):

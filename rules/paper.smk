@@ -11,7 +11,7 @@ from isobench.paper.sets import PAPER_SETS, per_task_file
 
 rule paper_tables:
     input:
-        per_task=per_task_file,
+        per_task=lambda wc: project_file(per_task_file(wc)),
     output:
         per_task="results/{paper_dir}/tables/per_task_quadrants.csv",
         quadrants_csv=report(
