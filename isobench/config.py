@@ -30,6 +30,9 @@ class TaskEntry:
     models: tuple[str, ...]
     parent: str | None
     line: int
+    direction: str | None = None
+    # Files the command uses from outside the repository; inputs of the perf test, not the task.
+    perf_inputs: tuple[str, ...] = ()
 
     def as_params(self) -> dict:
         """The values a task record depends on (the line number is not one of them)."""
@@ -39,6 +42,7 @@ class TaskEntry:
             "perf_command": self.perf_command,
             "mode": self.mode,
             "primary_metric": self.primary_metric,
+            "direction": self.direction,
             "models": list(self.models),
         }
 
@@ -96,18 +100,51 @@ def load_commit_list(path: str | Path) -> list[TaskEntry]:
                 f"{seen[commit]}). Fix: keep one entry per commit."
             )
         seen[commit] = line
-        entries.append(
-            TaskEntry(
-                commit=commit,
-                perf_command=item["perf_command"].strip(),
-                mode=item.get("mode"),
-                primary_metric=item.get("primary_metric"),
-                models=tuple(item.get("models") or ()),
-                parent=item.get("parent"),
-                line=line,
-            )
+        entry = TaskEntry(
+            commit=commit,
+            perf_command=item["perf_command"].strip(),
+            mode=item.get("mode"),
+            primary_metric=item.get("primary_metric"),
+            models=tuple(item.get("models") or ()),
+            parent=item.get("parent"),
+            line=line,
+            direction=item.get("direction"),
+            perf_inputs=tuple(item.get("perf_inputs") or ()),
         )
+        _check_metric(entry, f"{path}, line {line}")
+        _check_perf_inputs(entry, f"{path}, line {line}")
+        entries.append(entry)
     return entries
+
+
+def _check_metric(entry: TaskEntry, where: str) -> None:
+    """A task's metric and its direction must be known before any job runs."""
+    from isobench import parsers  # pure functions, no heavy imports
+
+    mode = entry.mode or parsers.benchmark_mode(entry.perf_command)
+    try:
+        primary = entry.primary_metric or parsers.default_primary_metric(mode)
+        if entry.direction is None:
+            parsers.metric_direction(primary, mode)
+    except (ValueError, KeyError) as exc:
+        raise ConfigError(f"{where}: commit {entry.commit} (mode {mode}): {exc}.") from None
+
+
+def _check_perf_inputs(entry: TaskEntry, where: str) -> None:
+    names: dict[str, str] = {}
+    for path in entry.perf_inputs:
+        if not Path(path).is_file():
+            raise ConfigError(
+                f"{where}: perf input {path} is not a file. Fix: give the path of a file the "
+                "command uses, relative to the working directory (the study directory) or absolute."
+            )
+        name = Path(path).name
+        if name in names:
+            raise ConfigError(
+                f"{where}: perf inputs {names[name]} and {path} have the same file name {name!r} "
+                "(both would be $ISOBENCH_INPUTS/" + name + "). Fix: rename one of them."
+            )
+        names[name] = path
 
 
 def agent_table(agents: list[dict]) -> dict[str, dict]:

@@ -13,7 +13,9 @@ it recognises under a canonical key whose name carries the unit (``*_ms``, ``*_s
   in its old two-number and new three-number form) and SGLang ``bench_offline_throughput``;
 * prefix caching: vLLM ``benchmark_prefix_caching.py`` (``cost time X``);
 * SGLang ``bench_one_batch`` (``Prefill.`` / ``Decode.  median`` / ``Total.`` lines);
-* the JSON-line contract of LLM-written perf tests: a line holding a JSON object with ``avg_ms``.
+* the JSON-line contract of LLM-written perf tests: a line holding a JSON object with ``avg_ms``;
+* any other command (mode ``generic``): every numeric field of a JSON object line and every
+  ``name: value`` line (``name`` an identifier: ``parse_ms: 12.3``), under the printed name.
 
 Rules shared by every format:
 
@@ -52,6 +54,10 @@ Canonical keys (``METRIC_DIRECTIONS`` lists them all):
   ``total_throughput_tok_s``;
 * JSON-line perf tests: ``test_avg_ms``, ``test_p50_ms``, ``test_p95_ms`` (from the last line
   whose JSON object has a finite numeric ``avg_ms``; the line is taken as a whole).
+
+Generic names never replace a canonical key, and their direction is read from the name
+(:func:`metric_direction`: ``*_ms``, ``*_s``, ``*time*``, ``*latency*`` are lower-is-better,
+``*throughput*``, ``*_per_s``, ``*_tok_s``, ``*ops*`` higher-is-better) unless the task gives it.
 """
 
 from __future__ import annotations
@@ -178,16 +184,40 @@ class UnknownMetricError(KeyError):
         return str(self.args[0]) if self.args else "unknown metric"
 
 
-def metric_direction(name: str) -> str:
-    """``"lower"`` or ``"higher"``: which way ``name`` improves.  Raises UnknownMetricError."""
-    try:
+_LOWER_NAME = re.compile(
+    r"(_(ms|us|ns|s|sec|secs|seconds|bytes|mb|gb)$|time|latency|duration|elapsed|ttft|tpot|"
+    r"itl|memory|\bcycles)",
+    re.IGNORECASE,
+)
+_HIGHER_NAME = re.compile(
+    r"(throughput|_per_s(ec)?$|_tok_s$|_req_s$|ops|qps|rps|tokens_per|speedup|goodput)",
+    re.IGNORECASE,
+)
+
+
+def metric_direction(name: str, mode: str | None = None) -> str:
+    """``"lower"`` or ``"higher"``: which way ``name`` improves.  Raises UnknownMetricError.
+
+    A canonical key has its direction in ``METRIC_DIRECTIONS``. In mode ``generic`` any other
+    name (the command's own metric) is read from its name, and a name that says neither is an
+    error; in the other modes only canonical keys exist, so any other name is a typo.
+    """
+    if name in METRIC_DIRECTIONS:
         return METRIC_DIRECTIONS[name]
-    except KeyError:
-        known = ", ".join(METRIC_DIRECTIONS)
+    if mode != "generic":
         raise UnknownMetricError(
             f"unknown metric {name!r}: it is not one of the metrics the benchmark output "
-            f"parser produces. Known metrics: {known}"
-        ) from None
+            f"parser produces. Known metrics: {', '.join(METRIC_DIRECTIONS)}"
+        )
+    # A rate ("docs_per_s") is read before a unit suffix ("_s") would call it a time.
+    if _HIGHER_NAME.search(name):
+        return HIGHER
+    if _LOWER_NAME.search(name):
+        return LOWER
+    raise UnknownMetricError(
+        f"metric {name!r}: its name does not say whether lower or higher is better. Fix: set "
+        f"`direction: lower` or `direction: higher` in the task's commit-list entry."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -325,8 +355,31 @@ def _labelled(line: str, out: _Collector) -> list[str]:
     return keys
 
 
-def parse_metrics(text: str) -> dict[str, float]:
+_NAME_VALUE = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_.]*)\s*[:=]\s*(?P<value>" + _NUM + r")$")
+
+
+def _generic_metrics(lines: list[str]) -> dict[str, float]:
+    """A generic command's own metrics: JSON object fields and ``name: value`` lines, last wins."""
+    out = _Collector()
+    for line in lines:
+        obj = _json_object(line)
+        if obj is not None:
+            for key, value in obj.items():
+                number = _json_number(value)
+                if number is not None and _NAME_VALUE.match(f"{key}: 0"):
+                    out.put(key, number)
+            continue
+        match = _NAME_VALUE.match(line)
+        if match:
+            out.put(match["name"], _number(match["value"]))
+    return out.metrics
+
+
+def parse_metrics(text: str, mode: str | None = None) -> dict[str, float]:
     """Every metric found in one benchmark run's output, under canonical keys (see module doc).
+
+    With ``mode="generic"`` a command's own ``name: value`` lines and JSON fields are returned
+    too, under their printed names (canonical keys win a clash).
 
     Returns ``{}`` when nothing is recognised.  Times are converted to the unit in the key's name
     (``Avg latency: 0.5 seconds`` -> ``latency_avg_ms == 500.0``).  NaN and infinite values are
@@ -335,7 +388,8 @@ def parse_metrics(text: str) -> dict[str, float]:
     out = _Collector()
     contract: dict | None = None
     in_offline_block = False
-    for line in _lines(text):
+    lines = list(_lines(text))
+    for line in lines:
         obj = _json_object(line)
         if obj is not None:
             if _json_number(obj.get("avg_ms")) is not None:
@@ -390,6 +444,8 @@ def parse_metrics(text: str) -> dict[str, float]:
             value = _json_number(contract.get(field))
             if value is not None:
                 out.metrics[key] = value
+    if mode == "generic":
+        return {**_generic_metrics(lines), **out.metrics}
     return out.metrics
 
 
@@ -423,7 +479,7 @@ def parse_output_digest(text: str) -> str | None:
 # --------------------------------------------------------------------------------------------
 # Perf commands
 
-MODES = ("serving", "latency", "throughput", "prefix_caching", "standalone")
+MODES = ("serving", "latency", "throughput", "prefix_caching", "standalone", "generic")
 
 _MODE_PATTERNS = (
     ("prefix_caching", re.compile(r"benchmark_prefix_caching(?:\.py)?\b")),
@@ -439,6 +495,10 @@ _MODE_PATTERNS = (
         re.compile(r"benchmark_throughput\.py|\bbench\s+throughput\b|bench_offline_throughput\b"),
     ),
     ("latency", re.compile(r"benchmark_latency\.py|\bbench\s+latency\b")),
+    (
+        "serving",
+        re.compile(r"benchmark_serving(?:\.py)?\b|\bbench\s+serve\b|bench_serving\b"),
+    ),
 )
 
 _PRIMARY = {
@@ -451,22 +511,27 @@ _PRIMARY = {
 
 
 def benchmark_mode(command: str) -> str:
-    """Classify a perf command: latency, throughput, prefix_caching, standalone, else serving.
+    """Classify a perf command: latency, throughput, prefix_caching, standalone, serving, generic.
 
     ``benchmark_latency.py`` / ``vllm bench latency`` -> latency; ``benchmark_throughput.py`` /
     ``vllm bench throughput`` / SGLang ``bench_offline_throughput`` -> throughput;
     ``benchmark_prefix_caching.py`` -> prefix_caching; SGLang ``bench_one_batch`` (and its old name
-    ``bench_latency``) -> standalone; anything else (``benchmark_serving.py``, ``vllm bench serve``,
-    ``sglang.bench_serving``) -> serving.
+    ``bench_latency``) -> standalone; ``benchmark_serving.py``, ``vllm bench serve``,
+    ``sglang.bench_serving`` -> serving; anything else (a repository's own benchmark) -> generic.
     """
     for mode, pattern in _MODE_PATTERNS:
         if pattern.search(command):
             return mode
-    return "serving"
+    return "generic"
 
 
 def default_primary_metric(mode: str) -> str:
     """The metric a task of this mode is decided on when its entry names none."""
+    if mode == "generic":
+        raise ValueError(
+            "a generic benchmark command prints metrics of its own names, so the task must name "
+            "the one it is decided on. Fix: set `primary_metric: <name>` in its commit-list entry"
+        )
     try:
         return _PRIMARY[mode]
     except KeyError:

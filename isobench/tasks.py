@@ -59,7 +59,7 @@ def build_task(repo_name: str, repo_path: Path, entry: TaskEntry, list_path: str
     rows = gitutil.numstat(repo_path, parent, entry.commit)
     mode = entry.mode or parsers.benchmark_mode(entry.perf_command)
     primary = entry.primary_metric or parsers.default_primary_metric(mode)
-    direction = parsers.metric_direction(primary)
+    direction = entry.direction or parsers.metric_direction(primary, mode)
     return {
         "schema": 1,
         "repo": repo_name,

@@ -253,8 +253,12 @@ def mining_model(wildcards):
 
 
 def perf_test_inputs(wildcards):
-    """LLM synthesis runs its candidates on the base and human trees: it needs the repository."""
+    """The task, the files its command uses from outside the repository (editing one re-makes
+    this perf test only), and for LLM synthesis the repository it runs its candidates in."""
     inputs = {"task": f"results/tasks/{wildcards.repo}/{wildcards.commit}/task.json"}
+    perf_inputs = ENTRIES[(wildcards.repo, wildcards.commit)].perf_inputs
+    if perf_inputs and not SYNTHESIS_LLM:
+        inputs["perf_inputs"] = list(perf_inputs)
     if SYNTHESIS_LLM:
         inputs["repo"] = f"results/repos/{wildcards.repo}.json"
         inputs["prompts"] = [

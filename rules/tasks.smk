@@ -1,10 +1,11 @@
 # Task records from the commit lists, and the ISO-Bench dataset file per repository.
 
 
+# The commit list is not an input: its entry is a param, so editing one entry (or adding a task)
+# re-makes that task only, not every task of the list.
 rule task_record:
     input:
         repo="results/repos/{repo}.json",
-        commit_list=commit_list,
     output:
         task="results/tasks/{repo}/{commit}/task.json",
     log:

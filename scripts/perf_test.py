@@ -12,7 +12,7 @@ log = logging.getLogger("perf_test")
 def main(input, output, params, client=None):
     task = read_json(input.task)
     if params.source == "command":
-        text, record = command_perf_test(task)
+        text, record = command_perf_test(task, input.get("perf_inputs", []))
     else:
         text, record = llm_perf_test(
             task,

@@ -446,7 +446,7 @@ def test_mini_makes_the_edit_and_replays_it_offline(task, toy_repo, tmp_path, op
     # Attempt 2 is a different request (seed 2): not in the store, and replay says how to record.
     with FakeProvider(default=HTTPError(500, "must not be called")) as fake:
         other = run_agent(task, toy_repo["path"], mini_agent_cfg(fake, store, "replay"), 2)
-    assert other.status == "error" and "llm.mode=record" in other.reason
+    assert other.status == "error" and "--config 'llm={mode: record}'" in other.reason
 
 
 def test_mini_turn_budget_keeps_the_patch(task, toy_repo, tmp_path, openai_key):

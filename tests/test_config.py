@@ -17,21 +17,22 @@ def write(tmp_path, text):
 def test_valid_list_loads_with_line_numbers(tmp_path):
     path = write(
         tmp_path,
-        f"# comment\n- commit: {SHA_A}\n  perf_command: python bench.py\n"
+        f"# comment\n- commit: {SHA_A}\n  perf_command: python bench.py\n  primary_metric: bench_ms\n"
         f"- commit: {SHA_B}\n  perf_command: python bench.py --x\n  mode: latency\n  models: [m]\n",
     )
     entries = load_commit_list(path)
     assert [e.commit for e in entries] == [SHA_A, SHA_B]
-    assert [e.line for e in entries] == [2, 4]
+    assert [e.line for e in entries] == [2, 5]
     assert entries[1].as_params()["models"] == ["m"]
     assert "line" not in entries[0].as_params()
 
 
 def test_short_sha_is_rejected_with_line(tmp_path):
     path = write(
-        tmp_path, f"- commit: {SHA_A}\n  perf_command: x\n- commit: abc123\n  perf_command: y\n"
+        tmp_path,
+        f"- commit: {SHA_A}\n  perf_command: x\n  mode: latency\n- commit: abc123\n  perf_command: y\n",
     )
-    with pytest.raises(ConfigError, match=r"line 3: commit: 'abc123' does not match"):
+    with pytest.raises(ConfigError, match=r"line 4: commit: 'abc123' does not match"):
         load_commit_list(path)
 
 
@@ -49,10 +50,48 @@ def test_unknown_key_is_rejected(tmp_path):
 
 def test_duplicate_commit_is_rejected(tmp_path):
     path = write(
-        tmp_path, f"- commit: {SHA_A}\n  perf_command: x\n- commit: {SHA_A}\n  perf_command: y\n"
+        tmp_path,
+        f"- commit: {SHA_A}\n  perf_command: x\n  mode: latency\n"
+        f"- commit: {SHA_A}\n  perf_command: y\n  mode: latency\n",
     )
     with pytest.raises(ConfigError, match="listed twice"):
         load_commit_list(path)
+
+
+def test_generic_command_needs_its_metric_and_a_readable_direction(tmp_path):
+    path = write(tmp_path, f"- commit: {SHA_A}\n  perf_command: python bench.py\n")
+    with pytest.raises(ConfigError, match=r"line 1.*mode generic.*set `primary_metric"):
+        load_commit_list(path)
+    path = write(
+        tmp_path, f"- commit: {SHA_A}\n  perf_command: python bench.py\n  primary_metric: score\n"
+    )
+    with pytest.raises(ConfigError, match=r"line 1.*`direction: lower`"):
+        load_commit_list(path)
+    path.write_text(path.read_text() + "  direction: higher\n")
+    (entry,) = load_commit_list(path)
+    assert entry.as_params()["direction"] == "higher" and entry.mode is None
+
+
+def test_perf_inputs_must_exist_and_have_distinct_names(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "a" / "bench.py").write_text("print(1)\n")
+    (tmp_path / "bench.py").write_text("print(2)\n")
+    head = f"- commit: {SHA_A}\n  perf_command: python $ISOBENCH_INPUTS/bench.py\n  primary_metric: t_ms\n"
+    path = write(tmp_path, head + "  perf_inputs: [a/bench.py]\n")
+    (entry,) = load_commit_list(path)
+    assert entry.perf_inputs == ("a/bench.py",) and "perf_inputs" not in entry.as_params()
+    path = write(tmp_path, head + "  perf_inputs: [a/missing.py]\n")
+    with pytest.raises(ConfigError, match="perf input a/missing.py is not a file"):
+        load_commit_list(path)
+    path = write(tmp_path, head + "  perf_inputs: [a/bench.py, bench.py]\n")
+    with pytest.raises(ConfigError, match="same file name 'bench.py'"):
+        load_commit_list(path)
+
+
+def test_empty_list_names_the_fix(tmp_path):
+    with pytest.raises(ConfigError, match="has no tasks. Fix: add one entry"):
+        load_commit_list(write(tmp_path, "# nothing yet\n[]\n"))
 
 
 def test_missing_list_names_the_fix(tmp_path):

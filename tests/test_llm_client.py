@@ -223,8 +223,8 @@ def test_replay_miss_says_how_to_record(tmp_path, fake):
     text = str(info.value)
     assert fake.count == 0
     assert "'judge'" in text and "openai/gpt-4o" in text and "Say hello." in text
-    assert info.value.key[:12] in text and "--config llm.mode=record" in text
-    assert "key set" in text
+    assert info.value.key[:12] in text and "--config 'llm={mode: record}'" in text
+    assert "key in the environment" in text
 
 
 def test_record_after_crash_does_not_resend_stored_requests(tmp_path, fake):

@@ -20,7 +20,10 @@ def _commit(subject: str, *files, body: str = "") -> dict:
     [
         ("Speed up string parsing", [(12, 8, "src/lib/strings.py")]),
         ("Faster comment parsing", [(6, 9, "src/lib/comments.py")]),  # "comment" is not intent
-        ("Avoid repeated dict lookups in the tokenizer loop", [(2, 1, "src/lib/tok.py")]),  # 3 lines
+        (
+            "Avoid repeated dict lookups in the tokenizer loop",
+            [(2, 1, "src/lib/tok.py")],
+        ),  # 3 lines
     ],
 )
 def test_plain_performance_commits_are_kept(subject, files):
@@ -30,7 +33,9 @@ def test_plain_performance_commits_are_kept(subject, files):
 
 def test_benchmark_only_commits_are_rejected():
     files = [(40, 12, "benchmarks/bench_parse.py"), (8, 8, "docs/performance.md")]
-    verdict, reason = classify_heuristic(_commit("Update performance benchmark and results", *files))
+    verdict, reason = classify_heuristic(
+        _commit("Update performance benchmark and results", *files)
+    )
     assert not verdict, reason
     # Even a subject that promises a speed-up changes no library code when only these change.
     verdict, reason = classify_heuristic(_commit("Speed up the benchmark suite", *files))

@@ -550,6 +550,25 @@ def test_unknown_metric_error_names_it_and_lists_known_ones():
     assert "ttft_mean_ms" in message and "throughput_tok_s" in message
 
 
+def test_generic_metrics_and_their_directions():
+    text = (
+        "warming up\n"
+        "parse_ms: 12.5\n"
+        "parse_ms = 11.25\n"
+        "Parse of 10 files: 3\n"  # a sentence, not a name
+        '{"docs_per_s": 810.0, "ok": true, "result_digest": "ab12"}\n'
+    )
+    assert parsers.parse_metrics(text, "generic") == {"parse_ms": 11.25, "docs_per_s": 810.0}
+    assert parsers.parse_metrics(text) == {}  # only the generic mode reads own names
+    assert parsers.metric_direction("parse_ms", "generic") == "lower"
+    assert parsers.metric_direction("docs_per_s", "generic") == "higher"
+    assert parsers.metric_direction("wall_time_seconds", "generic") == "lower"
+    with pytest.raises(parsers.UnknownMetricError, match="direction: lower"):
+        parsers.metric_direction("score", "generic")
+    with pytest.raises(parsers.UnknownMetricError, match="unknown metric 'parse_ms'"):
+        parsers.metric_direction("parse_ms")  # a vLLM-format task prints only canonical keys
+
+
 # --- modes -----------------------------------------------------------------------------------
 
 
@@ -617,15 +636,26 @@ def test_benchmark_mode(command, mode):
     assert parsers.benchmark_mode(command) == mode
 
 
+@pytest.mark.parametrize(
+    "command",
+    ["python bench/parse_bench.py", "PYTHONPATH=. python $ISOBENCH_INPUTS/b.py", "make bench"],
+)
+def test_a_repositorys_own_benchmark_is_generic(command):
+    assert parsers.benchmark_mode(command) == "generic"
+
+
 def test_default_primary_metric():
-    assert {m: parsers.default_primary_metric(m) for m in parsers.MODES} == {
+    named = [m for m in parsers.MODES if m != "generic"]
+    assert {m: parsers.default_primary_metric(m) for m in named} == {
         "serving": "ttft_mean_ms",
         "latency": "latency_avg_ms",
         "throughput": "throughput_tok_s",
         "prefix_caching": "prefix_caching_time_s",
         "standalone": "total_throughput_tok_s",
     }
-    for mode in parsers.MODES:
+    for mode in named:
         assert parsers.default_primary_metric(mode) in parsers.METRIC_DIRECTIONS
+    with pytest.raises(ValueError, match="set `primary_metric: <name>`"):
+        parsers.default_primary_metric("generic")
     with pytest.raises(ValueError, match="unknown benchmark mode 'kernel'"):
         parsers.default_primary_metric("kernel")

@@ -47,7 +47,8 @@ def test_commit_not_in_repository_names_list_line_and_commit(tmp_path):
     make_toy_project(tmp_path, broken=False)
     commits = tmp_path / "config" / "commits" / "toy.yaml"
     commits.write_text(
-        commits.read_text() + f"- commit: {MISSING}\n  perf_command: python bench.py\n"
+        commits.read_text()
+        + f"- commit: {MISSING}\n  perf_command: python bench.py\n  mode: latency\n"
     )
     proc = snakemake(tmp_path, "--cores", "1", f"results/tasks/toy/{MISSING}/task.json")
     assert proc.returncode != 0

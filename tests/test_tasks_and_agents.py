@@ -29,7 +29,9 @@ def entry(commit, line=1, **kw):
 
 @pytest.fixture(scope="module")
 def task(toy_repo):
-    return build_task("toy", toy_repo["path"], entry(toy_repo["perf"]), "commits.yaml")
+    # No mode: a command of the repository's own is generic, and names its metric.
+    task_entry = entry(toy_repo["perf"], primary_metric="latency_avg_ms")
+    return build_task("toy", toy_repo["path"], task_entry, "commits.yaml")
 
 
 def test_task_record_fields(task, toy_repo):
@@ -37,7 +39,8 @@ def test_task_record_fields(task, toy_repo):
     assert task["instance_id"] == "toy-" + toy_repo["perf"][:12]
     assert task["subject"] == "Speed up compute by caching the warm path"
     assert task["files_changed"] == ["work.py"]
-    assert task["mode"] == "serving"  # a command that is no known offline benchmark
+    assert task["mode"] == "generic" and not task["has_serving"]  # no vLLM/SGLang command
+    assert task["primary_metric"] == "latency_avg_ms" and task["direction"] == "lower"
     assert task["stats"]["num_files"] == 1 and task["stats"]["num_edited_lines"] == 2
     assert "-DELAY = 0.12" in task["diff_text"]
 

@@ -29,8 +29,8 @@ class BenchSettings:
     seed: int = 0
 
 
-def _sample(variant: str, rnd: int, warm: bool, res, primary: str) -> dict:
-    metrics = parsers.parse_metrics(res.output) if not res.timed_out else {}
+def _sample(variant: str, rnd: int, warm: bool, res, primary: str, mode: str | None = None) -> dict:
+    metrics = parsers.parse_metrics(res.output, mode) if not res.timed_out else {}
     error = None
     if res.timed_out:
         error = "timeout"
@@ -57,7 +57,7 @@ def _sample(variant: str, rnd: int, warm: bool, res, primary: str) -> dict:
 
 
 def run_interleaved(
-    executor, variants: list[str], primary: str, settings: BenchSettings
+    executor, variants: list[str], primary: str, settings: BenchSettings, mode: str | None = None
 ) -> tuple[list, dict]:
     """Run all rounds; returns (samples, failures) where failures maps variant -> first failing sample.
 
@@ -73,7 +73,7 @@ def run_interleaved(
         order = active[shift:] + active[:shift]
         for variant in order:
             res = executor.run(variant, settings.timeout_s)
-            sample = _sample(variant, rnd, rnd < settings.warmup, res, primary)
+            sample = _sample(variant, rnd, rnd < settings.warmup, res, primary, mode)
             samples.append(sample)
             log.info(
                 "round %d/%d %-5s wall %.3fs %s=%s%s",
@@ -198,7 +198,7 @@ def bench_attempt(
         else:
             pre_status, reason = "patch_failed", f"git apply: {why}"
 
-    samples, failures = run_interleaved(executor, variants, primary, settings)
+    samples, failures = run_interleaved(executor, variants, primary, settings, task.get("mode"))
     result["variants"] = variants
     result["samples"] = samples
     result["summary"] = {v: stats.summarize(_values(samples, v, primary)) for v in variants}

@@ -40,8 +40,11 @@ from isobench.secrets import redact
 log = logging.getLogger("isobench.llm")
 
 MODES = ("live", "record", "replay")
+# Snakemake rejects dotted keys (`--config llm.mode=record`); a YAML mapping is merged into the
+# section, and it must follow the targets, because --config takes every word after it.
 RECORD_HINT = (
-    "run with --config llm.mode=record and a provider key set "
+    "run the same snakemake command again with --config 'llm={mode: record}' at its end (or set "
+    "`llm: {mode: record}` in the config file), with the provider's key in the environment "
     "(e.g. OPENAI_API_KEY or ANTHROPIC_API_KEY for the model's provider)"
 )
 # Parameters the client owns: a caller cannot switch the retry policy back to litellm's.
