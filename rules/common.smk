@@ -254,7 +254,8 @@ def mining_model(wildcards):
 
 def perf_test_inputs(wildcards):
     """The task, the files its command uses from outside the repository (editing one re-makes
-    this perf test only), and for LLM synthesis the repository it runs its candidates in."""
+    this perf test only), and for LLM synthesis the repository it runs its candidates in.
+    """
     inputs = {"task": f"results/tasks/{wildcards.repo}/{wildcards.commit}/task.json"}
     perf_inputs = ENTRIES[(wildcards.repo, wildcards.commit)].perf_inputs
     if perf_inputs and not SYNTHESIS_LLM:
