@@ -6,7 +6,7 @@ Errors name the file, the line and the fix, because a researcher meets them befo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jsonschema
@@ -17,6 +17,22 @@ SCHEMA_DIR = Path(__file__).resolve().parent.parent / "config" / "schemas"
 
 class ConfigError(ValueError):
     """A problem in a user-supplied config or list, with the place and the fix in the message."""
+
+
+# Optional commit-list keys that go into the task record (and the dataset) unchanged.
+EXTRA_KEYS = (
+    "pr_url",
+    "pr_date",
+    "timeline_extracted_at",
+    "analysis_extracted_at",
+    "affected_paths",
+    "hardware",
+    "item_id",
+    "perf_command_source",
+    "dataset_perf_command",
+    "fixes",
+    "caveats",
+)
 
 
 @dataclass(frozen=True)
@@ -30,6 +46,10 @@ class TaskEntry:
     models: tuple[str, ...]
     parent: str | None
     line: int
+    gpus: int | None = None  # None: not stated (a GPU repository's tasks then need 1)
+    spec: dict | None = None  # the structured benchmark spec (isobench.benchspec)
+    lm_eval_commands: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)  # EXTRA_KEYS given by the list
 
     def as_params(self) -> dict:
         """The values a task record depends on (the line number is not one of them)."""
@@ -40,7 +60,24 @@ class TaskEntry:
             "mode": self.mode,
             "primary_metric": self.primary_metric,
             "models": list(self.models),
+            "gpus": self.gpus,
+            "spec": self.spec,
+            "lm_eval_commands": list(self.lm_eval_commands),
+            "extra": dict(self.extra),
         }
+
+    @classmethod
+    def from_params(cls, params: dict, line: int) -> TaskEntry:
+        values = {**params, "models": tuple(params["models"]), "line": line}
+        values["lm_eval_commands"] = tuple(params.get("lm_eval_commands") or ())
+        return cls(**values)
+
+    def needed_gpus(self) -> int | None:
+        """GPUs one run needs, when the list or the command says (None: not stated)."""
+        if self.gpus is not None:
+            return self.gpus
+        tp = (self.spec or {}).get("tensor_parallel", 1)
+        return tp if tp > 1 else None
 
 
 def _load_schema(name: str) -> dict:
@@ -49,13 +86,22 @@ def _load_schema(name: str) -> dict:
 
 
 def load_commit_list(path: str | Path) -> list[TaskEntry]:
-    """Read and validate a commit list; errors name the list, the line and the commit."""
+    """Read and validate a task source; errors name the list, the line and the commit.
+
+    A YAML commit list (config/commits/*.yaml), or an ISO-Bench dataset file (``.jsonl`` or
+    ``.parquet``, e.g. the published dataset): its rows become entries (``isobench.dataset``).
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(
             f"commit list {path} does not exist. Fix: create it (see config/commits/*.yaml for the "
             f"format) or correct repos.<name>.commits in the config."
         )
+    if path.suffix in (".jsonl", ".parquet"):
+        from isobench.dataset import read_dataset_entries
+
+        data, lines = read_dataset_entries(path)
+        return _entries(path, data, lambda index: lines[index])
     text = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(text)
@@ -69,6 +115,11 @@ def load_commit_list(path: str | Path) -> list[TaskEntry]:
         except (AttributeError, IndexError, TypeError):
             return 1
 
+    return _entries(path, data, line_of)
+
+
+def _entries(path: Path, data, line_of) -> list[TaskEntry]:
+    """Validated entries of a parsed list; ``line_of(index)`` is the entry's line in the file."""
     validator = jsonschema.Draft202012Validator(_load_schema("commits.schema.yaml"))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:
@@ -91,18 +142,33 @@ def load_commit_list(path: str | Path) -> list[TaskEntry]:
                 f"{seen[commit]}). Fix: keep one entry per commit."
             )
         seen[commit] = line
-        entries.append(
-            TaskEntry(
-                commit=commit,
-                perf_command=item["perf_command"].strip(),
-                mode=item.get("mode"),
-                primary_metric=item.get("primary_metric"),
-                models=tuple(item.get("models") or ()),
-                parent=item.get("parent"),
-                line=line,
-            )
-        )
+        entries.append(_entry(path, item, line))
     return entries
+
+
+def _entry(path: Path, item: dict, line: int) -> TaskEntry:
+    from isobench.benchspec import bench_spec  # small; not imported by the demo's callers
+
+    command = item["perf_command"].strip()
+    spec = item.get("spec")
+    if spec is None:
+        try:
+            spec = bench_spec(command, item.get("mode"), item.get("primary_metric"))
+        except (ValueError, KeyError) as exc:  # an unparseable command line, an unknown metric
+            raise ConfigError(f"{path}, line {line}: perf_command: {exc}") from exc
+    return TaskEntry(
+        commit=item["commit"],
+        perf_command=command,
+        mode=item.get("mode"),
+        primary_metric=item.get("primary_metric"),
+        models=tuple(item.get("models") or ()),
+        parent=item.get("parent"),
+        line=line,
+        gpus=item.get("gpus"),
+        spec=spec,
+        lm_eval_commands=tuple(item.get("lm_eval_commands") or ()),
+        extra={k: item[k] for k in EXTRA_KEYS if k in item},
+    )
 
 
 def agent_table(agents: list[dict]) -> dict[str, dict]:
