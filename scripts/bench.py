@@ -64,12 +64,11 @@ def main(input, output, params, gpus: int = 0):
             f"{params.executor!r}; delete results/envs/ (or that file) and run again"
         )
     task, invalid = task_under_test(task, read_json(input.synthesis))
-    short = hardware_shortfall(task, gpus)
     gpu = None
     if invalid is not None:
         # A perf test that never validated: status rows with the reason, nothing to time.
         result = invalid_test_result(params.executor, task, run, settings, invalid)
-    elif short is not None:
+    elif (short := hardware_shortfall(task, gpus)) is not None:
         # More GPUs than this job gets (a -tp 4 task on a 1-GPU job): a status row, not a run.
         result = invalid_test_result(
             params.executor, task, run, settings, short, "skipped_hardware"
