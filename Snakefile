@@ -30,6 +30,7 @@ include: "rules/bench.smk"
 include: "rules/judge.smk"
 include: "rules/score.smk"
 include: "rules/paper.smk"
+include: "rules/study.smk"
 
 
 # Every attempt's bench result is listed, so deleting any result and running `snakemake` again

@@ -1,8 +1,9 @@
 """How the workflow itself scales: DAG-build cost at paper scale, and incremental re-runs.
 
-    python benchmarks/workflow_scale.py                 # both parts (3-4 minutes on 2 cores)
+    python benchmarks/workflow_scale.py                 # all parts (4-5 minutes on 2 cores)
     python benchmarks/workflow_scale.py --part dag      # only the paper-scale dry run
     python benchmarks/workflow_scale.py --part rerun    # only the incremental re-runs (toy study)
+    python benchmarks/workflow_scale.py --part study    # only the real study's DAG (isobench.yaml)
 
 Part "dag": a synthetic study of paper size (ISO-Bench: 39 vLLM + 15 SGLang tasks, 6 agents,
 K=10 attempts each) on fake `path` repositories with made-up but valid commit shas and `noop`
@@ -16,6 +17,8 @@ after a full run, (1) a no-op re-run, (2) one recorded patch of the predictions 
 (3) a new agent added; for each, the jobs that would re-run, per rule, and which bench results.
 Goals: (1) nothing, in seconds; (2) the edited attempt's bench job and the aggregates only;
 (3) no existing bench job.
+
+Part "study" (benchmarks/study_dag.py): the dry run of config/isobench.yaml, empty submodules.
 
 Prints numbers and asserts nothing.
 """
@@ -377,7 +380,7 @@ def bench_rerun() -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--part", choices=["all", "dag", "rerun"], default="all")
+    parser.add_argument("--part", choices=["all", "dag", "rerun", "study"], default="all")
     parser.add_argument("--repeats", type=int, default=3, help="dry runs per DAG (median)")
     parser.add_argument("--attempts", type=int, default=PAPER_ATTEMPTS, help="K per agent")
     parser.add_argument("--agents", type=int, default=PAPER_AGENTS)
@@ -387,6 +390,10 @@ def main() -> None:
         bench_dag(args.repeats, PAPER_REPOS, args.agents, args.attempts)
     if args.part in ("all", "rerun"):
         bench_rerun()
+    if args.part in ("all", "study"):
+        from benchmarks.study_dag import bench_study  # its own file: it reuses measure() etc.
+
+        bench_study(args.repeats)
 
 
 if __name__ == "__main__":

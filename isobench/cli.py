@@ -2,6 +2,8 @@
 
 isobench init DIR [--repo PATH] [--name NAME]  a study directory (run it with --directory DIR)
 isobench check-config config/config.yaml     validate a config and its commit lists
+isobench doctor [--configfile config/isobench.yaml]     can the configured study run here?
+isobench estimate [--configfile config/isobench.yaml]   LLM spend and GPU hours, before running
 isobench export-predictions results/runs/AGENT -o preds.jsonl
 """
 
@@ -17,13 +19,27 @@ import yaml
 from isobench.config import SCHEMA_DIR, ConfigError, agent_table, load_commit_list
 from isobench.patches import read_patch, to_json_text
 
+STUDY_CONFIG = Path("config/isobench.yaml")
+
+
+def load_config(path: Path) -> dict:
+    """A config file, validated and with the schema's defaults filled in (as the workflow does)."""
+    from snakemake.exceptions import WorkflowError
+    from snakemake.utils import validate  # heavy import, only for these commands
+
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist. Fix: pass --configfile <file>.")
+    config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    try:
+        validate(config, str(SCHEMA_DIR / "config.schema.yaml"))
+    except WorkflowError as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    agent_table(config["agents"])
+    return config
+
 
 def check_config(path: Path) -> int:
-    from snakemake.utils import validate  # heavy import, only for this command
-
-    config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    validate(config, str(SCHEMA_DIR / "config.schema.yaml"))
-    agent_table(config["agents"])
+    config = load_config(path)
     for name, repo in config["repos"].items():
         entries = load_commit_list(repo["commits"])
         print(f"{name}: {len(entries)} task(s) in {repo['commits']}")
@@ -63,6 +79,42 @@ def init(args) -> int:
     return 0
 
 
+def doctor(args) -> int:
+    from isobench.doctor import report, run_checks
+
+    text, code = report(run_checks(load_config(args.configfile), Path.cwd(), args.min_free_gb))
+    sys.stdout.write(text)
+    return code
+
+
+def estimate(args) -> int:
+    from isobench.estimate import estimate as study_estimate
+
+    config = load_config(args.configfile)
+    tasks = {name: load_commit_list(r["commits"]) for name, r in sorted(config["repos"].items())}
+    sys.stdout.write(study_estimate(config, tasks, args))
+    return 0
+
+
+def _study_parsers(sub) -> None:
+    from isobench import doctor as doctor_module
+    from isobench import estimate as estimate_module
+
+    p = sub.add_parser("doctor", help="check the prerequisites of the configured study")
+    p.add_argument("--configfile", type=Path, default=STUDY_CONFIG)
+    p.add_argument(
+        "--min-free-gb",
+        type=float,
+        default=doctor_module.DEFAULT_MIN_FREE_GB,
+        help="free disk needed for images (default %(default)s)",
+    )
+    p = sub.add_parser("estimate", help="LLM spend and GPU hours of the configured study")
+    p.add_argument("--configfile", type=Path, default=STUDY_CONFIG)
+    p.add_argument("--agent-run-usd", type=float, default=estimate_module.DEFAULT_AGENT_RUN_USD)
+    p.add_argument("--run-minutes", type=float, default=estimate_module.DEFAULT_RUN_MINUTES)
+    p.add_argument("--commits", type=int, default=estimate_module.DEFAULT_COMMITS)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="isobench", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -77,12 +129,17 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("export-predictions", help="export an agent's attempts as predictions JSONL")
     p.add_argument("run_dir", type=Path, help="results/runs/<agent>")
     p.add_argument("-o", "--output", type=argparse.FileType("w"), default=sys.stdout)
+    _study_parsers(sub)
     args = parser.parse_args(argv)
     try:
         if args.command == "init":
             return init(args)
         if args.command == "check-config":
             return check_config(args.config)
+        if args.command == "doctor":
+            return doctor(args)
+        if args.command == "estimate":
+            return estimate(args)
         return export_predictions(args.run_dir, args.output)
     except ConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -6,17 +6,35 @@ Errors name the file, the line and the fix, because a researcher meets them befo
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import jsonschema
 import yaml
+
+from isobench import parsers  # pure functions: cheap at DAG-build time
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "config" / "schemas"
 
 
 class ConfigError(ValueError):
     """A problem in a user-supplied config or list, with the place and the fix in the message."""
+
+
+# Optional commit-list keys that go into the task record (and the dataset) unchanged.
+EXTRA_KEYS = (
+    "pr_url",
+    "pr_date",
+    "timeline_extracted_at",
+    "analysis_extracted_at",
+    "affected_paths",
+    "hardware",
+    "item_id",
+    "perf_command_source",
+    "dataset_perf_command",
+    "fixes",
+    "caveats",
+)
 
 
 @dataclass(frozen=True)
@@ -33,6 +51,10 @@ class TaskEntry:
     direction: str | None = None
     # Files the command uses from outside the repository; inputs of the perf test, not the task.
     perf_inputs: tuple[str, ...] = ()
+    gpus: int | None = None  # None: not stated (a GPU repository's tasks then need 1)
+    spec: dict | None = None  # the structured benchmark spec (isobench.benchspec)
+    lm_eval_commands: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict)  # EXTRA_KEYS given by the list
 
     def as_params(self) -> dict:
         """The values a task record depends on (the line number is not one of them)."""
@@ -44,7 +66,24 @@ class TaskEntry:
             "primary_metric": self.primary_metric,
             "direction": self.direction,
             "models": list(self.models),
+            "gpus": self.gpus,
+            "spec": self.spec,
+            "lm_eval_commands": list(self.lm_eval_commands),
+            "extra": dict(self.extra),
         }
+
+    @classmethod
+    def from_params(cls, params: dict, line: int) -> TaskEntry:
+        values = {**params, "models": tuple(params["models"]), "line": line}
+        values["lm_eval_commands"] = tuple(params.get("lm_eval_commands") or ())
+        return cls(**values)
+
+    def needed_gpus(self) -> int | None:
+        """GPUs one run needs, when the list or the command says (None: not stated)."""
+        if self.gpus is not None:
+            return self.gpus
+        tp = (self.spec or {}).get("tensor_parallel", 1)
+        return tp if tp > 1 else None
 
 
 def _load_schema(name: str) -> dict:
@@ -53,13 +92,22 @@ def _load_schema(name: str) -> dict:
 
 
 def load_commit_list(path: str | Path) -> list[TaskEntry]:
-    """Read and validate a commit list; errors name the list, the line and the commit."""
+    """Read and validate a task source; errors name the list, the line and the commit.
+
+    A YAML commit list (config/commits/*.yaml), or an ISO-Bench dataset file (``.jsonl`` or
+    ``.parquet``, e.g. the published dataset): its rows become entries (``isobench.dataset``).
+    """
     path = Path(path)
     if not path.is_file():
         raise ConfigError(
             f"commit list {path} does not exist. Fix: create it (see config/commits/*.yaml for the "
             f"format) or correct repos.<name>.commits in the config."
         )
+    if path.suffix in (".jsonl", ".parquet"):
+        from isobench.dataset import read_dataset_entries
+
+        data, lines = read_dataset_entries(path)
+        return _entries(path, data, lambda index: lines[index])
     text = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(text)
@@ -73,6 +121,11 @@ def load_commit_list(path: str | Path) -> list[TaskEntry]:
         except (AttributeError, IndexError, TypeError):
             return 1
 
+    return _entries(path, data, line_of)
+
+
+def _entries(path: Path, data, line_of) -> list[TaskEntry]:
+    """Validated entries of a parsed list; ``line_of(index)`` is the entry's line in the file."""
     if not data:
         raise ConfigError(
             f"commit list {path} has no tasks. Fix: add one entry per human performance commit "
@@ -100,39 +153,47 @@ def load_commit_list(path: str | Path) -> list[TaskEntry]:
                 f"{seen[commit]}). Fix: keep one entry per commit."
             )
         seen[commit] = line
-        entry = TaskEntry(
-            commit=commit,
-            perf_command=item["perf_command"].strip(),
-            mode=item.get("mode"),
-            primary_metric=item.get("primary_metric"),
-            models=tuple(item.get("models") or ()),
-            parent=item.get("parent"),
-            line=line,
-            direction=item.get("direction"),
-            perf_inputs=tuple(item.get("perf_inputs") or ()),
-        )
-        _check_metric(entry, f"{path}, line {line}")
-        _check_perf_inputs(entry, f"{path}, line {line}")
-        entries.append(entry)
+        entries.append(_entry(path, item, line))
     return entries
 
 
-def _check_metric(entry: TaskEntry, where: str) -> None:
-    """A task's metric and its direction must be known before any job runs."""
-    from isobench import parsers  # pure functions, no heavy imports
+def _entry(path: Path, item: dict, line: int) -> TaskEntry:
+    from isobench.benchspec import bench_spec  # small; not imported by the demo's callers
 
-    mode = entry.mode or parsers.benchmark_mode(entry.perf_command)
-    try:
-        primary = entry.primary_metric or parsers.default_primary_metric(mode)
-        if entry.direction is None:
-            parsers.metric_direction(primary, mode)
-    except (ValueError, KeyError) as exc:
-        raise ConfigError(f"{where}: commit {entry.commit} (mode {mode}): {exc}.") from None
+    command = item["perf_command"].strip()
+    spec = item.get("spec")
+    if spec is None:
+        # The metric and its direction must be known before any job runs.
+        mode, primary = item.get("mode"), item.get("primary_metric")
+        try:
+            spec = bench_spec(command, mode, primary, item.get("direction"))
+        except (ValueError, KeyError) as exc:  # an unparseable command line, an unknown metric
+            mode = mode or parsers.benchmark_mode(command)
+            raise ConfigError(
+                f"{path}, line {line}: commit {item['commit']} (mode {mode}): {exc}."
+            ) from None
+    perf_inputs = tuple(item.get("perf_inputs") or ())
+    _check_perf_inputs(perf_inputs, f"{path}, line {line}")
+    return TaskEntry(
+        commit=item["commit"],
+        perf_command=command,
+        mode=item.get("mode"),
+        primary_metric=item.get("primary_metric"),
+        models=tuple(item.get("models") or ()),
+        parent=item.get("parent"),
+        line=line,
+        direction=item.get("direction"),
+        perf_inputs=perf_inputs,
+        gpus=item.get("gpus"),
+        spec=spec,
+        lm_eval_commands=tuple(item.get("lm_eval_commands") or ()),
+        extra={k: item[k] for k in EXTRA_KEYS if k in item},
+    )
 
 
-def _check_perf_inputs(entry: TaskEntry, where: str) -> None:
+def _check_perf_inputs(paths: tuple[str, ...], where: str) -> None:
     names: dict[str, str] = {}
-    for path in entry.perf_inputs:
+    for path in paths:
         if not Path(path).is_file():
             raise ConfigError(
                 f"{where}: perf input {path} is not a file. Fix: give the path of a file the "
@@ -142,7 +203,7 @@ def _check_perf_inputs(entry: TaskEntry, where: str) -> None:
         if name in names:
             raise ConfigError(
                 f"{where}: perf inputs {names[name]} and {path} have the same file name {name!r} "
-                "(both would be $ISOBENCH_INPUTS/" + name + "). Fix: rename one of them."
+                f"(both would be $ISOBENCH_INPUTS/{name}). Fix: rename one of them."
             )
         names[name] = path
 

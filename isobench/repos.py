@@ -1,11 +1,11 @@
-"""Target repositories: the demo rebuilt from its patch series, or an existing checkout."""
+"""Target repositories: the demo rebuilt from its patch series, a submodule, or a checkout."""
 
 from __future__ import annotations
 
 import logging
 from pathlib import Path
 
-from isobench import gitutil
+from isobench import gitutil, submodules
 from isobench.config import ConfigError
 
 log = logging.getLogger(__name__)
@@ -18,6 +18,7 @@ def prepare_repo(name: str, cfg: dict, stamp: Path) -> dict:
     rebuilds it with the same shas.
     """
     source = cfg["source"]
+    extra: dict = {}
     if source == "demo":
         from isobench.demo.repo_builder import build_repo
 
@@ -28,6 +29,15 @@ def prepare_repo(name: str, cfg: dict, stamp: Path) -> dict:
         commits = build_repo(Path(series), dest)
         log.info("built demo repository %s: %d commits", dest, len(commits))
         path = dest
+    elif source == "submodule":
+        # The project's submodule (default: the folder named like the repository).
+        found = submodules.state(cfg.get("path") or name)
+        if found.head is None or found.pinned is None:
+            raise ConfigError(f"repos.{name}: {found.problem()}")
+        if not found.at_pin:
+            log.warning("repos.%s: %s", name, found.problem())
+        path = Path(found.path)
+        extra = {"pinned": found.pinned}
     elif source == "path":
         if not cfg.get("path"):
             raise ConfigError(f"repos.{name}: source path needs `path` (an existing git checkout).")
@@ -38,7 +48,14 @@ def prepare_repo(name: str, cfg: dict, stamp: Path) -> dict:
                 f"there (e.g. `git submodule update --init {path}`) or correct the path."
             )
     else:  # the schema rules this out; kept for callers outside the workflow
-        raise ConfigError(f"repos.{name}.source must be demo or path, got {source!r}")
+        raise ConfigError(f"repos.{name}.source must be demo, submodule or path, got {source!r}")
     head = gitutil.git(path, "rev-parse", "HEAD").strip()
     count = int(gitutil.git(path, "rev-list", "--count", "HEAD").strip())
-    return {"name": name, "source": source, "path": str(path), "head": head, "commit_count": count}
+    return {
+        "name": name,
+        "source": source,
+        "path": str(path),
+        "head": head,
+        "commit_count": count,
+        **extra,
+    }

@@ -21,6 +21,7 @@ STATUS_LADDER = (
     "agent_failed",
     "base_failed",
     "test_invalid",  # the task's LLM-written perf test never validated: the task is excluded
+    "skipped_hardware",  # the task needs more GPUs than a bench job gets: not run here
     "error",
 )
 HARD_CLASSES = ("beats", "similar", "worse")

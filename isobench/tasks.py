@@ -1,7 +1,10 @@
 """Task records: everything about one human optimization commit that later stages need.
 
-The record carries the ISO-Bench dataset fields (commit_hash, parent, subject/message/date,
-files_changed, stats, diff_text, perf_command, models, has_serving/has_latency/has_throughput).
+The record carries what the ISO-Bench dataset needs (commit_hash, parent, subject/message/date,
+files_changed, stats, diff_text, perf_command, models, the mode flags, lm_eval_commands and the
+commit list's dataset fields under ``extra``; isobench.dataset writes it in that schema), the
+structured benchmark spec (isobench.benchspec) and the GPUs one run needs (``gpus``; None: not
+stated, one GPU on a GPU repository).
 """
 
 from __future__ import annotations
@@ -10,7 +13,8 @@ import posixpath
 import re
 from pathlib import Path
 
-from isobench import gitutil, parsers
+from isobench import gitutil
+from isobench.benchspec import bench_spec
 from isobench.config import ConfigError, TaskEntry, instance_id
 
 DOC_SUFFIXES = {".md", ".rst", ".txt", ".adoc"}
@@ -57,9 +61,12 @@ def build_task(repo_name: str, repo_path: Path, entry: TaskEntry, list_path: str
         )
     diff_text = gitutil.diff(repo_path, parent, entry.commit)
     rows = gitutil.numstat(repo_path, parent, entry.commit)
-    mode = entry.mode or parsers.benchmark_mode(entry.perf_command)
-    primary = entry.primary_metric or parsers.default_primary_metric(mode)
-    direction = entry.direction or parsers.metric_direction(primary, mode)
+    spec = entry.spec or bench_spec(
+        entry.perf_command, entry.mode, entry.primary_metric, entry.direction
+    )
+    mode = entry.mode or spec["mode"]
+    primary = entry.primary_metric or spec["primary_metric"]
+    direction = entry.direction or spec["direction"]
     return {
         "schema": 1,
         "repo": repo_name,
@@ -80,32 +87,11 @@ def build_task(repo_name: str, repo_path: Path, entry: TaskEntry, list_path: str
         "has_serving": mode == "serving",
         "has_latency": mode == "latency",
         "has_throughput": mode == "throughput",
+        "gpus": entry.needed_gpus(),
+        "spec": spec,
+        "lm_eval_commands": list(entry.lm_eval_commands),
+        "extra": dict(entry.extra),
     }
-
-
-DATASET_FIELDS = (
-    "repo",
-    "instance_id",
-    "commit_hash",
-    "parent",
-    "subject",
-    "message",
-    "date",
-    "files_changed",
-    "stats",
-    "diff_text",
-    "perf_command",
-    "models",
-    "mode",
-    "primary_metric",
-    "has_serving",
-    "has_latency",
-    "has_throughput",
-)
-
-
-def dataset_record(task: dict) -> dict:
-    return {field: task[field] for field in DATASET_FIELDS}
 
 
 def repo_path_from_stamp(stamp: dict) -> Path:

@@ -26,6 +26,7 @@ rule dataset:
         tasks=task_records,
     output:
         dataset="results/dataset/{repo}.jsonl",
+        parquet="results/dataset/{repo}.parquet",
     log:
         "logs/dataset/{repo}.log",
     localrule: True

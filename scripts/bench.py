@@ -11,6 +11,7 @@ from isobench.bench.rebuild import needs_rebuild, patch_paths
 from isobench.bench.runner import (
     BenchSettings,
     bench_attempt,
+    hardware_shortfall,
     invalid_test_result,
     task_under_test,
 )
@@ -68,6 +69,11 @@ def main(input, output, params, gpus: int = 0):
     if invalid is not None:
         # A perf test that never validated: status rows with the reason, nothing to time.
         result = invalid_test_result(params.executor, task, run, settings, invalid)
+    elif (short := hardware_shortfall(task, gpus)) is not None:
+        # More GPUs than this job gets (a -tp 4 task on a 1-GPU job): a status row, not a run.
+        result = invalid_test_result(
+            params.executor, task, run, settings, short, "skipped_hardware"
+        )
     else:
         with ExitStack() as stack:
             gpu = stack.enter_context(lease_gpu()) if gpus > 0 else None

@@ -1,12 +1,18 @@
-"""Collect a repository's task records into the HF-compatible ISO-Bench dataset JSONL."""
+"""Collect a repository's task records into the ISO-Bench dataset (JSONL and parquet).
 
-from isobench.io import read_json, write_jsonl
+Both files have the published schema (isobench/dataset.py); the parquet file carries its exact
+feature types (a JSON reader infers ``null`` for a column that is null in every row).
+"""
+
+from isobench.dataset import dataset_row, write_jsonl, write_parquet
+from isobench.io import read_json
 from isobench.scriptutil import run_script
-from isobench.tasks import dataset_record
 
 
 def main(input, output, params):
-    write_jsonl(output.dataset, [dataset_record(read_json(path)) for path in input.tasks])
+    rows = [dataset_row(read_json(path)) for path in input.tasks]
+    write_jsonl(output.dataset, rows)
+    write_parquet(output.parquet, rows)
 
 
 if "snakemake" in globals():

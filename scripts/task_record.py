@@ -10,9 +10,7 @@ from isobench.tasks import build_task
 
 def main(input, output, params):
     repo = read_json(input.repo)
-    entry = TaskEntry(
-        **{**params.entry, "models": tuple(params.entry["models"]), "line": params.line}
-    )
+    entry = TaskEntry.from_params(dict(params.entry), params.line)
     write_json(output.task, build_task(params.repo, Path(repo["path"]), entry, params.commit_list))
 
 

@@ -158,15 +158,38 @@ def _header(executor_name: str, task: dict, agent_run: dict, settings: BenchSett
 
 
 def invalid_test_result(
-    executor_name: str, task: dict, agent_run: dict, settings: BenchSettings, reason: str
+    executor_name: str,
+    task: dict,
+    agent_run: dict,
+    settings: BenchSettings,
+    reason: str,
+    status: str = "test_invalid",
 ) -> dict:
-    """The bench record of an attempt on a task without a valid perf test: nothing is run."""
+    """The bench record of an attempt that is not run: a task without a valid perf test
+    (test_invalid), or one this machine's bench jobs lack the GPUs for (skipped_hardware)."""
     return {
         **_header(executor_name, task, agent_run, settings),
-        "status": "test_invalid",
+        "status": status,
         "reason": reason,
         "samples": [],
     }
+
+
+def hardware_shortfall(task: dict, gpus: int) -> str | None:
+    """Why a bench job with ``gpus`` GPUs cannot run ``task`` (None: it can).
+
+    A task's ``gpus`` (from its commit list, or its command's tensor parallelism) is what one
+    run needs; the command is never changed to fit fewer (results would not be comparable).
+    """
+    needed = task.get("gpus")
+    if needed is None or needed <= gpus:
+        return None
+    hardware = (task.get("extra") or {}).get("hardware")
+    return (
+        f"the task needs {needed} GPUs{f' ({hardware})' if hardware else ''}; bench jobs of "
+        f"{task['repo']} get {gpus} (repos.{task['repo']}.gpus). Run it where a job gets "
+        f"{needed}; its command is not changed to fit fewer"
+    )
 
 
 def bench_attempt(

@@ -50,6 +50,7 @@ SERVER_FLAGS = {
     "--max-num-batched-tokens": True,
     "--enable-prefix-caching": False,
     "--enable-chunked-prefill": False,
+    "--use-v2-block-manager": False,
     "--quantization": True,
     "--kv-cache-dtype": True,
     "--speculative-model": True,

@@ -1,0 +1,5 @@
+import sys
+
+from isobench.commitlists import main
+
+sys.exit(main())
