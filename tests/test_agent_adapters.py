@@ -18,20 +18,18 @@ import yaml
 
 from isobench import gitutil
 from isobench.agents import ADAPTERS, run_agent
-from isobench.agents.cli_agents import (
-    parse_claude_stream,
-    parse_codex_events,
-    parse_openhands_trajectory,
-    parse_trae_trajectory,
-)
+from isobench.agents.claude_code import parse_claude_stream
+from isobench.agents.codex_cli import parse_codex_events
+from isobench.agents.openhands import parse_openhands_trajectory
 from isobench.agents.registry import BUILTIN_ADAPTERS
+from isobench.agents.trae import parse_trae_trajectory
 from isobench.agents.workspace import RUN_MARKER
 from isobench.bench.local import LocalExecutor
 from isobench.bench.runner import BenchSettings, bench_attempt
 from isobench.io import read_json, read_jsonl
 from isobench.llm import RecordStore
-from tests.fake_provider import FakeProvider, HTTPError, Reply, ToolCall
 from tests.procs import alive, group_members, processes_with_env
+from tests.support.fake_provider import FakeProvider, HTTPError, Reply, ToolCall
 from tests.toy_project import make_toy_project
 from tests.workflow_helpers import mini_fake_agent, snakemake
 
