@@ -81,11 +81,11 @@ def resolve_command(
     return [found, *argv[1:]] if found else None
 
 
-def cli_version(argv: list[str], env: dict | None = None, timeout_s: float = 60) -> str | None:
-    """First line of ``<cli> --version``, or None when it fails."""
+def first_line(argv: list[str], env: dict | None = None, timeout_s: float = 60) -> str | None:
+    """First line of what ``argv`` prints (stdout, else stderr), or None when it fails."""
     try:
         proc = subprocess.run(
-            [*argv, "--version"],
+            argv,
             capture_output=True,
             text=True,
             timeout=timeout_s,
@@ -96,6 +96,11 @@ def cli_version(argv: list[str], env: dict | None = None, timeout_s: float = 60)
         return None
     text = (proc.stdout or proc.stderr).strip()
     return text.splitlines()[0].strip() if proc.returncode == 0 and text else None
+
+
+def cli_version(argv: list[str], env: dict | None = None, timeout_s: float = 60) -> str | None:
+    """First line of ``<cli> --version``, or None when it fails."""
+    return first_line([*argv, "--version"], env=env, timeout_s=timeout_s)
 
 
 # --------------------------------------------------------------------------------------------
@@ -208,6 +213,7 @@ class CLIAdapter:
     default_command: tuple[str, ...] = ()
     tool_dirs: tuple[Path, ...] = (TOOLS_BIN,)  # where setup-agents.sh puts the CLI
     install_hint = ""
+    version_required = False  # True: no ``--version`` output means the CLI is not usable
     excludes: tuple[str, ...] = ()  # workspace paths that are the CLI's artefacts, not patch
     trajectory_name = "trajectory.jsonl"
 
@@ -279,17 +285,9 @@ class CLIAdapter:
         ctx.env = ctx.ws.agent_env(keep=ctx.keep, extra=self.env_extra(ctx))
         version = self.version(ctx)
         details = self._details(ctx)
-        pin = ctx.agent.get("version")
-        if pin and (version is None or str(pin) not in version):
-            return AgentResult(
-                status="error",
-                reason=f"{self.adapter}: version pin {pin!r} does not match the installed CLI "
-                f"({version or 'no --version output'}). Fix: install the pinned version "
-                f"({self.install_hint}) or change agents[].version.",
-                agent_version=version,
-                prompt_hash=ctx.prompt.template_sha256,
-                details=details,
-            )
+        refused = self._version_refusal(ctx, version, details)
+        if refused is not None:
+            return refused
         with FirstEditWatcher(ctx.ws) as watcher:
             outcome = run_process(
                 ctx.sandbox.wrap(self.argv(ctx)),
@@ -315,6 +313,32 @@ class CLIAdapter:
                 details=details,
             )
         return self._result(ctx, outcome, parsed, patch, version, details, watcher.seconds)
+
+    def _version_refusal(
+        self, ctx: RunContext, version: str | None, details: dict
+    ) -> AgentResult | None:
+        """An ``error`` result when the CLI gave no version though it must, or misses its pin."""
+        pin = ctx.agent.get("version")
+        if version is None and self.version_required:
+            reason = (
+                f"{self.adapter}: {' '.join(ctx.command)} reports no version, so the CLI is "
+                f"not usable (not installed there?). Fix: {self.install_hint}"
+            )
+        elif pin and (version is None or str(pin) not in version):
+            reason = (
+                f"{self.adapter}: version pin {pin!r} does not match the installed CLI "
+                f"({version or 'no --version output'}). Fix: install the pinned version "
+                f"({self.install_hint}) or change agents[].version."
+            )
+        else:
+            return None
+        return AgentResult(
+            status="error",
+            reason=reason,
+            agent_version=version,
+            prompt_hash=ctx.prompt.template_sha256,
+            details=details,
+        )
 
     def _details(self, ctx: RunContext) -> dict:
         """What run.json's ``details`` say about the run before it starts."""

@@ -1,6 +1,9 @@
 """TRAE agent (bytedance/trae-agent, ``trae-cli``) as an agent adapter, and its trajectory parser.
 
-Not on PyPI: covered by command-line and parsing tests only (tests/test_agent_adapters.py).
+TRAE is published on neither PyPI nor npm (no ``trae-agent``, ``trae_agent`` or ``trae-cli``
+distribution; no ``trae-agent`` / ``@bytedance/trae-agent`` package), and its git install needs
+GitHub, which the project's machines cannot reach; so it is covered by command-line and parsing
+tests with a stand-in CLI only (tests/test_agent_adapters.py).
 """
 
 from __future__ import annotations
