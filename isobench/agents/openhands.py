@@ -83,11 +83,12 @@ def toml_text(sections: dict[str, dict]) -> str:
 
 
 class OpenHands(CLIAdapter):
-    """``python -m openhands.core.main --config-file <run>/config.toml -f <task> -i N [-b USD]``.
+    """``python -m openhands.core.main --config-file <run>/openhands_config.toml -f <task> -i N``.
 
     ``command`` is the interpreter + module (default ``python -m openhands.core.main``, the
     ``python`` of ``.tools/openhands/bin`` first, then ``PATH``), e.g. ``[/opt/oh/bin/python, -m,
-    openhands.core.main]``. See the module docstring for what the configuration holds and why.
+    openhands.core.main]``; ``-b USD`` is added with a cost budget. See the module docstring for
+    what the configuration holds and why.
     """
 
     adapter = "openhands"
