@@ -3,7 +3,8 @@
 # (.tools/, git-ignored), so tests and runs never depend on a global install:
 #   - the Claude Code and Codex CLIs into an npm prefix (.tools/npm);
 #   - OpenHands (openhands-ai, Python >= 3.12) into its own virtual environment
-#     (.tools/openhands), from the exact pins of .ci/openhands.lock.
+#     (.tools/openhands), from the exact pins of .ci/openhands.lock, with a pinned uv from PyPI
+#     (.tools/uv; pip is the fallback).
 #   .ci/setup-agents.sh            install (idempotent: a present, matching version is kept)
 #   NPM_PREFIX=/elsewhere OPENHANDS_PREFIX=/elsewhere .ci/setup-agents.sh
 #   OPENHANDS_PYTHON=/path/to/python3.12 .ci/setup-agents.sh   (default: python3.12 on PATH,
@@ -18,8 +19,10 @@ CLAUDE_CODE_VERSION=2.1.197
 CODEX_VERSION=0.169.0
 OPENHANDS_VERSION=0.62.0
 OPENHANDS_LOCK=.ci/openhands.lock
+UV_VERSION=0.13.9 # installs the ~350 pins in about a minute where pip takes several
 PREFIX="${NPM_PREFIX:-.tools/npm}"
 OH_PREFIX="${OPENHANDS_PREFIX:-.tools/openhands}"
+UV_PREFIX="${UV_PREFIX:-.tools/uv}"
 
 # ---- npm CLIs -------------------------------------------------------------------------------
 if ! command -v npm >/dev/null 2>&1; then
@@ -44,19 +47,30 @@ export DISABLE_AUTOUPDATER=1
 echo "setup-agents: claude $("$PREFIX/bin/claude" --version), codex $("$PREFIX/bin/codex" --version)"
 
 # ---- OpenHands ------------------------------------------------------------------------------
+is_py312() { "$1" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1; }
 python312() { # the interpreter OpenHands' environment is made with
 	if [ -n "${OPENHANDS_PYTHON:-}" ]; then
 		echo "$OPENHANDS_PYTHON"
 		return
 	fi
-	if command -v python3.12 >/dev/null 2>&1; then
-		command -v python3.12
-		return
-	fi
 	local root candidate
 	root="$(pyenv root 2>/dev/null || echo "$HOME/.pyenv")"
-	candidate="$(ls -d "$root"/versions/3.12.*/bin/python3.12 2>/dev/null | sort -V | tail -n 1)"
-	[ -n "$candidate" ] && echo "$candidate"
+	# python3.12 on PATH may be a pyenv shim that refuses to run: try each, keep one that works
+	for candidate in "$(command -v python3.12 || true)" \
+		$(ls -d "$root"/versions/3.12.*/bin/python3.12 2>/dev/null | sort -rV); do
+		if [ -n "$candidate" ] && is_py312 "$candidate"; then
+			echo "$candidate"
+			return
+		fi
+	done
+}
+
+pinned_uv() { # pinned_uv <python>: the path of uv $UV_VERSION in $UV_PREFIX, installed if need be
+	if ! "$UV_PREFIX/bin/uv" --version 2>/dev/null | grep -q "^uv $UV_VERSION\b"; then
+		rm -rf "$UV_PREFIX"
+		"$1" -m venv "$UV_PREFIX" && "$UV_PREFIX/bin/python" -m pip install -qq "uv==$UV_VERSION" || return 1
+	fi
+	echo "$UV_PREFIX/bin/uv"
 }
 
 lock_sum="$(sha256sum "$OPENHANDS_LOCK" | cut -d' ' -f1)"
@@ -69,7 +83,7 @@ if [ -x "$OH_PREFIX/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$lock_su
 	: # the environment was installed from this very lock
 else
 	py="$(python312 || true)"
-	if [ -z "$py" ] || ! "$py" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))'; then
+	if [ -z "$py" ] || ! is_py312 "$py"; then
 		echo "setup-agents: OpenHands needs Python 3.12 (none found; set OPENHANDS_PYTHON)" >&2
 		exit 1
 	fi
@@ -77,7 +91,13 @@ else
 	start=$SECONDS
 	rm -rf "$OH_PREFIX"
 	"$py" -m venv "$OH_PREFIX"
-	"$OH_PREFIX/bin/python" -m pip install --quiet --progress-bar off -r "$OPENHANDS_LOCK"
+	if ! uv="$(pinned_uv "$py")" ||
+		! "$uv" pip install --quiet --compile-bytecode --python "$OH_PREFIX/bin/python" \
+			-r "$OPENHANDS_LOCK"; then
+		echo "setup-agents: uv failed; installing with pip (several minutes)" >&2
+		# -qq: errors only (not the machine-local index warnings pip prints for every package)
+		"$OH_PREFIX/bin/python" -m pip install -qq --progress-bar off -r "$OPENHANDS_LOCK"
+	fi
 	echo "$lock_sum" >"$stamp"
 	echo "setup-agents: OpenHands installed in $((SECONDS - start)) s" >&2
 fi
