@@ -44,3 +44,17 @@ def processes_with_env(name: str, value: str) -> list[int]:
         if needle in environ and alive(pid):
             found.append(pid)
     return found
+
+
+def processes_with_argv(part: str) -> list[int]:
+    """Live processes whose command line (arguments joined by spaces) contains ``part``."""
+    needle = part.encode()
+    found = []
+    for pid in _pids():
+        try:
+            argv = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if needle in argv and alive(pid):
+            found.append(pid)
+    return found

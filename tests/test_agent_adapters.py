@@ -18,20 +18,18 @@ import yaml
 
 from isobench import gitutil
 from isobench.agents import ADAPTERS, run_agent
-from isobench.agents.cli_agents import (
-    parse_claude_stream,
-    parse_codex_events,
-    parse_openhands_trajectory,
-    parse_trae_trajectory,
-)
+from isobench.agents.claude_code import parse_claude_stream
+from isobench.agents.codex_cli import parse_codex_events
+from isobench.agents.openhands import parse_openhands_trajectory
 from isobench.agents.registry import BUILTIN_ADAPTERS
+from isobench.agents.trae import parse_trae_trajectory
 from isobench.agents.workspace import RUN_MARKER
 from isobench.bench.local import LocalExecutor
 from isobench.bench.runner import BenchSettings, bench_attempt
 from isobench.io import read_json, read_jsonl
 from isobench.llm import RecordStore
-from tests.fake_provider import FakeProvider, HTTPError, Reply, ToolCall
 from tests.procs import alive, group_members, processes_with_env
+from tests.support.fake_provider import FakeProvider, HTTPError, Reply, ToolCall
 from tests.toy_project import make_toy_project
 from tests.workflow_helpers import mini_fake_agent, snakemake
 
@@ -53,7 +51,7 @@ def test_every_adapter_is_registered():
 
 FAKE_CLI = """#!{python}
 import json, os, subprocess, sys, time
-if sys.argv[1:] == ["--version"]:
+if sys.argv[-1:] == ["--version"] or sys.argv[1:2] == ["-c"]:  # -c: the openhands probe
     print("fake-agent 1.2.3")
     sys.exit(0)
 mode = os.environ["FAKE_CLI_MODE"]
@@ -84,6 +82,10 @@ if mode == "crash":
     print("Traceback: something broke", file=sys.stderr)
     sys.exit(3)
 if mode == "openhands":
+    import tomllib
+    with open(sys.argv[sys.argv.index("--config-file") + 1], "rb") as handle:
+        config = tomllib.load(handle)
+    report["config"] = config
     events = [
         {{"id": 0, "source": "agent", "action": "run", "args": {{"command": "ls"}}}},
         {{"id": 1, "source": "agent", "action": "edit", "args": {{"path": "work.py"}}}},
@@ -93,8 +95,16 @@ if mode == "openhands":
         {{"id": 3, "source": "environment", "observation": "agent_state_changed",
           "extras": {{"agent_state": "finished"}}}},
     ]
-    with open(os.environ["SAVE_TRAJECTORY_PATH"], "w") as handle:
-        json.dump(events, handle)
+    # like OpenHands: every event in the file store as it happens, the trajectory at the end
+    store = os.path.join(config["core"]["file_store_path"], "sessions", "s1", "events")
+    os.makedirs(store)
+    for event in events:
+        with open(os.path.join(store, f"{{event['id']}}.json"), "w") as handle:
+            json.dump(event, handle)
+    with open(config["core"]["save_trajectory_path"], "w") as handle:
+        json.dump(events[:3], handle)
+    with open(os.environ["FAKE_CLI_LOG"], "w") as handle:
+        json.dump(report, handle)
 if mode == "trae":
     path = sys.argv[sys.argv.index("--trajectory-file") + 1]
     usage = {{"input_tokens": 700, "output_tokens": 30}}
@@ -222,8 +232,8 @@ def test_bench_benchmarks_a_timeout_patch_but_not_a_failed_run(task, toy_repo, t
 
 
 # --------------------------------------------------------------------------------------------
-# OpenHands and TRAE: their packages are not installable here (Python >= 3.12 / not on PyPI), so
-# a fake CLI checks the command line and writes a result file in their documented formats.
+# OpenHands and TRAE without their packages: a fake CLI checks the command line and writes result
+# files in their formats (the real OpenHands: tests/test_agent_openhands.py; TRAE is not on PyPI).
 
 
 def test_openhands_command_line_and_result(task, toy_repo, tmp_path, fake_cli, monkeypatch):
@@ -246,16 +256,35 @@ def test_openhands_command_line_and_result(task, toy_repo, tmp_path, fake_cli, m
     assert (result.turns, result.cost_usd) == (3, 0.25)
     assert result.tokens == {"prompt_tokens": 1000, "completion_tokens": 50}
     assert Path(result.trajectory).name == "trajectory.json"
+    assert result.details["final_agent_state"] == "finished"
+    assert result.details["openhands_source"] == "event store"
     seen = report()
     argv = seen["argv"]
     assert argv[:2] == ["-m", "openhands.core.main"]
-    assert argv[argv.index("-d") + 1] == seen["cwd"]
     assert Path(argv[argv.index("-f") + 1]).name == "prompt.md"
     assert argv[argv.index("-i") + 1] == "30" and argv[argv.index("-b") + 1] == "2.5"
-    env = seen["env"]
-    assert env["LLM_MODEL"] == "openai/gpt-5" and env["LLM_BASE_URL"] == "http://127.0.0.1:9/v1"
-    assert env["LLM_API_KEY"] == "sk-oh-key-1234567890" and env["RUNTIME"] == "cli"
-    assert env["AGENT_ENABLE_BROWSING"] == "false"
+    config_file = Path(argv[argv.index("--config-file") + 1])
+    assert not config_file.is_relative_to(seen["cwd"])  # never the repository's config.toml
+    core, llm, agent_cfg = (seen["config"][k] for k in ("core", "llm", "agent"))
+    assert core["runtime"] == "cli" and core["workspace_base"] == seen["cwd"]
+    assert (core["max_iterations"], core["max_budget_per_task"]) == (30, 2.5)
+    assert not Path(core["file_store_path"]).is_relative_to(seen["cwd"])
+    assert llm == {"model": "openai/gpt-5", "base_url": "http://127.0.0.1:9/v1"}
+    assert agent_cfg == {"enable_browsing": False, "enable_jupyter": False, "enable_mcp": False}
+    assert core["enable_browser"] is False
+    assert seen["env"]["LLM_API_KEY"] == "sk-oh-key-1234567890"
+    assert "OPENAI_API_KEY" in seen["env"]  # the key named in env, and no other
+    # the kept trajectory is the event store (it has the state changes the trajectory lacks)
+    assert "agent_state_changed" in Path(result.trajectory).read_text()
+
+
+def test_openhands_without_a_usable_interpreter_is_an_error(task, toy_repo):
+    """A python that cannot run openhands.core.main (no --version) is a harness error."""
+    agent = {"id": "oh", "adapter": "openhands"}
+    agent["command"] = [sys.executable, "-m", "openhands.core.main"]
+    result = run_agent(task, toy_repo["path"], agent, 1)
+    assert result.status == "error" and "not usable" in result.reason
+    assert "setup-agents.sh" in result.reason and result.patch == ""
 
 
 def test_trae_command_line_and_result(task, toy_repo, tmp_path, fake_cli, monkeypatch):

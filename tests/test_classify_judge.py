@@ -16,7 +16,7 @@ from isobench.judge import (
 )
 from isobench.llm import LLMClient, prompt_path
 from isobench.quadrants import hard_pass, quadrant, quadrant_of, soft_pass
-from tests.fake_provider import FakeProvider, Reply
+from tests.support.fake_provider import FakeProvider, Reply
 
 MODEL = "openai/fake-judge"
 

@@ -8,7 +8,7 @@ import shlex
 
 import pytest
 
-from tests.fake_provider import FakeProvider, Reply
+from tests.support.fake_provider import FakeProvider, Reply
 from tests.toy_project import make_toy_project
 from tests.workflow_helpers import snakemake
 

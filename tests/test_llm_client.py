@@ -24,7 +24,7 @@ from isobench.llm import (
 )
 from isobench.llm.costs import cost_csv
 from isobench.llm.store import make_entry
-from tests.fake_provider import Delay, FakeProvider, Garbage, HTTPError, RateLimit, Reply
+from tests.support.fake_provider import Delay, FakeProvider, Garbage, HTTPError, RateLimit, Reply
 
 ROOT = Path(__file__).resolve().parent.parent
 DUMMY_KEY = "sk-dummy-test-key-0000"

@@ -15,7 +15,7 @@ from isobench.llm import LLMClient, cost_table
 from isobench.score_tables import SCORE_COLUMNS, attempt_rows, to_frame
 from isobench.synthesis import llm_perf_test
 from isobench.synthesis_llm import stable_feedback
-from tests.fake_provider import FakeProvider, Garbage, RateLimit, Reply
+from tests.support.fake_provider import FakeProvider, Garbage, RateLimit, Reply
 
 MODEL = "openai/fake-stage"
 

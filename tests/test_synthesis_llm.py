@@ -10,7 +10,7 @@ import pytest
 
 from isobench.llm import LLMClient
 from isobench.synthesis_llm import check_code, extract_code, synthesize_test
-from tests.fake_provider import FakeProvider, Reply
+from tests.support.fake_provider import FakeProvider, Reply
 
 MODEL = "openai/fake-synth"
 

@@ -17,7 +17,7 @@ import yaml
 from snakemake.utils import validate
 
 from isobench.config import agent_table, load_commit_list
-from tests.fake_provider import FakeProvider
+from tests.support.fake_provider import FakeProvider
 from tests.workflow_helpers import ROOT, api_dry_run, copy_project, dry_run_jobs, snakemake
 
 SCHEMA = str(ROOT / "config" / "schemas" / "config.schema.yaml")

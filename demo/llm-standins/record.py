@@ -2,10 +2,10 @@
 
     .venv/bin/python demo/llm-standins/record.py
 
-Starts the loopback fake provider (tests/fake_provider.py), which answers from answers.yaml and
-synthesis/*.py, and runs the demo workflow's LLM stages (results/llm_costs.csv: the classifier,
-LLM test synthesis with its validation runs, and the judge) with llm.mode=record, so
-demo/llm-store/ ends up holding exactly the requests the workflow makes with these answers. It
+Starts the loopback fake provider (tests/support/fake_provider/), which answers from
+answers.yaml and synthesis/*.py, and runs the demo workflow's LLM stages (results/llm_costs.csv:
+the classifier, LLM test synthesis with its validation runs, and the judge) with llm.mode=record,
+so demo/llm-store/ ends up holding exactly the requests the workflow makes with these answers. It
 works in a scratch copy of the project (results there are thrown away); the store it fills is
 this checkout's demo/llm-store. Existing entries are kept (the first recording wins): delete the
 store first to re-record everything.
@@ -30,7 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from isobench.judge import parse_patch  # noqa: E402
-from tests.fake_provider import FakeProvider, Reply  # noqa: E402
+from tests.support.fake_provider import FakeProvider, Reply  # noqa: E402
 
 STORE = ROOT / "demo" / "llm-store"
 GARBAGE = "I would need to look at this more closely before deciding."

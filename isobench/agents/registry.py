@@ -6,8 +6,12 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from isobench.agents import builtin, cli_agents, mini
+from isobench.agents import builtin, mini
 from isobench.agents.base import AgentResult
+from isobench.agents.claude_code import claude_code
+from isobench.agents.codex_cli import codex_cli
+from isobench.agents.openhands import openhands
+from isobench.agents.trae import trae
 
 Adapter = Callable[[dict, Path, dict, int], AgentResult]
 
@@ -15,12 +19,12 @@ ADAPTERS: dict[str, Adapter] = {
     "oracle": builtin.oracle,
     "noop": builtin.noop,
     "predictions": builtin.predictions,
-    # Model-backed agents (isobench.agents.mini, isobench.agents.cli_agents).
+    # Model-backed agents (isobench.agents.mini; the CLIs: isobench.agents.cli and one module each).
     "mini": mini.mini_agent,
-    "claude_code": cli_agents.claude_code,
-    "codex_cli": cli_agents.codex_cli,
-    "openhands": cli_agents.openhands,
-    "trae": cli_agents.trae,
+    "claude_code": claude_code,
+    "codex_cli": codex_cli,
+    "openhands": openhands,
+    "trae": trae,
 }
 # Adapters that need no model, no workspace and no budget.
 BUILTIN_ADAPTERS = ("oracle", "noop", "predictions")

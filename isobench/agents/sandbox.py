@@ -30,6 +30,7 @@ from pathlib import Path
 log = logging.getLogger(__name__)
 
 MODES = ("auto", "bwrap", "none")
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 INSTALL_HINT = "install bubblewrap (Debian: apt-get install bubblewrap)"
 
 
@@ -110,8 +111,9 @@ def agent_sandbox(agent: dict, repo_path: Path, run_root: Path) -> Sandbox:
     stores = [(agent.get("llm") or {}).get("store"), agent.get("run_archive")]
     stores.append(os.environ.get("ISOBENCH_LLM_STORE"))
     hide += [Path(path) for path in stores if path]
-    # What agents run from inside the working directory: pinned CLIs and the Python environment.
-    expose = [cwd / ".tools", Path(sys.prefix), Path(sys.base_prefix)]
+    # What agents run from inside a hidden tree: the pinned CLIs (.tools of the working directory
+    # and of this project: npm CLIs, OpenHands' environment) and the Python environment.
+    expose = [cwd / ".tools", PROJECT_ROOT / ".tools", Path(sys.prefix), Path(sys.base_prefix)]
     return build_sandbox(
         agent.get("sandbox", "auto"), hide=hide, writable=[Path(run_root)], expose=expose
     )
