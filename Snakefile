@@ -2,7 +2,7 @@
 #   snakemake --cores 2 results/opt_at_k.csv                       the embedded demo
 #   snakemake --cores 2 --directory STUDY results/opt_at_k.csv     a study made by `isobench init`
 #   snakemake --cores 2 results/opt_at_k.csv --configfile my.yaml  a config file of your own
-# Stages live in rules/<stage>.smk; all Python helpers in rules/common.smk; logic in isobench/.
+# Stage X: rules/X.smk -> scripts/X.py -> isobench/X; input functions in rules/common.smk.
 from snakemake.utils import min_version
 
 min_version("9.27")
@@ -23,12 +23,16 @@ include: "rules/common.smk"
 include: "rules/repos.smk"
 include: "rules/mining.smk"
 include: "rules/tasks.smk"
+include: "rules/dataset.smk"
 include: "rules/synthesis.smk"
 include: "rules/envs.smk"
 include: "rules/agents.smk"
+include: "rules/predictions.smk"
 include: "rules/bench.smk"
 include: "rules/judge.smk"
-include: "rules/score.smk"
+include: "rules/scoring.smk"
+include: "rules/llm.smk"
+include: "rules/report.smk"
 include: "rules/paper.smk"
 include: "rules/study.smk"
 
@@ -39,7 +43,7 @@ rule all:
     default_target: True
     input:
         "results/opt_at_k.csv",
-        all_bench_files(),
+        STUDY.all_attempt_files(BENCH),
         expand("results/mining/{repo}/candidates.jsonl", repo=REPOS),
         expand("results/dataset/{repo}.jsonl", repo=REPOS),
         "results/llm_costs.csv",

@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from isobench import parsers  # noqa: E402
+from isobench.bench import metrics  # noqa: E402
 from isobench.bench.docker import LABEL_JOB, DockerExecutor  # noqa: E402
 from isobench.bench.local import LocalExecutor  # noqa: E402
 
@@ -64,7 +64,7 @@ def time_runs(run, runs: int) -> tuple[list[float], list[float]]:
         start = time.perf_counter()
         output = run()
         wall.append(time.perf_counter() - start)
-        metric.append(parsers.parse_metrics(output)["latency_avg_ms"])
+        metric.append(metrics.parse_metrics(output)["latency_avg_ms"])
     return metric, wall
 
 
@@ -99,7 +99,7 @@ def main() -> None:
         starts = events = None
         try:
             from isobench.bench.dockerd import connect
-            from tests.docker_helpers import task_image
+            from tests.support.docker_helpers import task_image
 
             client = connect()
             image = task_image(client)

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from benchmarks.workflow_scale import job_counts, measure
-from tests.workflow_helpers import copy_project
+from tests.support.workflow_helpers import copy_project
 
 STUDY_ARGS = ("--configfile", "config/isobench.yaml")
 

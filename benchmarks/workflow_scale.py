@@ -12,7 +12,7 @@ bare, generated Snakefile with the same number of jobs and the same shape (per-t
 per-attempt jobs, one aggregate). The ratio isobench / bare is the workflow's own overhead
 (goal <= 1.25). Nothing is executed and no git work happens: input functions only read YAML.
 
-Part "rerun": the toy study (tests/toy_project.py) plus a `predictions` agent (2 attempts):
+Part "rerun": the toy study (tests/support/toy_project.py) plus a `predictions` agent (2 attempts):
 after a full run, (1) a no-op re-run, (2) one recorded patch of the predictions agent edited,
 (3) a new agent added; for each, the jobs that would re-run, per rule, and which bench results.
 Goals: (1) nothing, in seconds; (2) the edited attempt's bench job and the aggregates only;
@@ -40,8 +40,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests import conftest  # noqa: E402
-from tests.toy_project import make_toy_project, write_predictions  # noqa: E402
-from tests.workflow_helpers import copy_project  # noqa: E402
+from tests.support.toy_project import make_toy_project, write_predictions  # noqa: E402
+from tests.support.workflow_helpers import copy_project  # noqa: E402
 
 PAPER_REPOS = {"vllm": 39, "sglang": 15}  # ISO-Bench's 54 tasks
 PAPER_AGENTS = 6
@@ -157,24 +157,24 @@ T = "results/tasks/{repo}/{commit}"
 RUN = "results/runs/{agent}/{repo}/{commit}/{k}"
 # (rule, inputs, outputs, local): the rules of rules/*.smk that `rule all` reaches.
 MIRROR_RULES = [
-    ("repo_prepare", [], ["results/repos/{repo}.json"], True),
+    ("repos", [], ["results/repos/{repo}.json"], True),
     (
-        "mine_commits",
+        "mining",
         ['"results/repos/{repo}.json"'],
         ["results/mining/{repo}/candidates.jsonl", "results/mining/{repo}/summary.json"],
         False,
     ),
-    ("task_record", ['"results/repos/{repo}.json"', '"Snakefile"'], [f"{T}/task.json"], False),
+    ("tasks", ['"results/repos/{repo}.json"', '"Snakefile"'], [f"{T}/task.json"], False),
     (
         "dataset",
         [f'lambda w: expand("{T}/task.json", repo=w.repo, commit=TASKS[w.repo])'],
         ["results/dataset/{repo}.jsonl"],
         True,
     ),
-    ("perf_test", [f'"{T}/task.json"'], [f"{T}/perf_test.py", f"{T}/synthesis.json"], False),
-    ("env_record", [f'"{T}/task.json"'], ["results/envs/{repo}/{commit}.json"], False),
+    ("synthesis", [f'"{T}/task.json"'], [f"{T}/perf_test.py", f"{T}/synthesis.json"], False),
+    ("envs", [f'"{T}/task.json"'], ["results/envs/{repo}/{commit}.json"], False),
     (
-        "agent_run",
+        "agents",
         [f'"{T}/task.json"', '"results/repos/{repo}.json"'],
         [f"{RUN}/patch.diff", f"{RUN}/run.json"],
         False,
@@ -194,7 +194,7 @@ MIRROR_RULES = [
         False,
     ),
     (
-        "score_repo",
+        "scores",
         [
             'lambda w: attempts(w.repo, "results/bench/{agent}/{repo}/{commit}/{k}.json")',
             f'lambda w: attempts(w.repo, "{RUN}/run.json")',
@@ -369,7 +369,7 @@ def bench_rerun() -> None:
         report_step(
             f"edit attempt 2 of preds on toy-{toy['fast'][:12]} in {preds.name}",
             workdir,
-            f"bench/preds/toy/{toy['fast'][:12]}…/2.json + score_repo + opt_at_k",
+            f"bench/preds/toy/{toy['fast'][:12]}…/2.json + scores + opt_at_k",
         )
 
         config.write_text(

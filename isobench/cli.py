@@ -10,14 +10,12 @@ isobench export-predictions results/runs/AGENT -o preds.jsonl
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 import yaml
 
 from isobench.config import SCHEMA_DIR, ConfigError, agent_table, load_commit_list
-from isobench.patches import read_patch, to_json_text
 
 STUDY_CONFIG = Path("config/isobench.yaml")
 
@@ -47,27 +45,17 @@ def check_config(path: Path) -> int:
     return 0
 
 
-def export_predictions(run_dir: Path, out) -> int:
+def export_predictions(run_dir: Path, output: Path) -> int:
     """Write every attempt under results/runs/<agent>/ as SWE-bench/GSO predictions JSONL."""
-    count = 0
-    for run_json in sorted(
-        run_dir.glob("*/*/*/run.json"), key=lambda p: (p.parent.parent, int(p.parent.name))
-    ):
-        run = json.loads(run_json.read_text(encoding="utf-8"))
-        patch = read_patch(run_json.parent / "patch.diff")
-        row = {
-            "instance_id": run["instance_id"],
-            "model_patch": to_json_text(patch),
-            "model_name_or_path": run.get("model") or run["agent"],
-        }
-        out.write(json.dumps(row, ensure_ascii=True) + "\n")  # escapes undecodable bytes
-        count += 1
-    print(f"exported {count} prediction(s) from {run_dir}", file=sys.stderr)
+    from isobench.predictions import write_predictions
+
+    count = write_predictions(run_dir.glob("*/*/*/run.json"), output)
+    print(f"exported {count} prediction(s) from {run_dir} to {output}", file=sys.stderr)
     return 0
 
 
 def init(args) -> int:
-    from isobench.study import init_study
+    from isobench.study.init import init_study
 
     for path in init_study(args.directory, args.repo, args.name):
         print(f"wrote {path}")
@@ -80,7 +68,7 @@ def init(args) -> int:
 
 
 def doctor(args) -> int:
-    from isobench.doctor import report, run_checks
+    from isobench.study.doctor import report, run_checks
 
     text, code = report(run_checks(load_config(args.configfile), Path.cwd(), args.min_free_gb))
     sys.stdout.write(text)
@@ -88,7 +76,7 @@ def doctor(args) -> int:
 
 
 def estimate(args) -> int:
-    from isobench.estimate import estimate as study_estimate
+    from isobench.study.estimate import estimate as study_estimate
 
     config = load_config(args.configfile)
     tasks = {name: load_commit_list(r["commits"]) for name, r in sorted(config["repos"].items())}
@@ -97,8 +85,8 @@ def estimate(args) -> int:
 
 
 def _study_parsers(sub) -> None:
-    from isobench import doctor as doctor_module
-    from isobench import estimate as estimate_module
+    from isobench.study import doctor as doctor_module
+    from isobench.study import estimate as estimate_module
 
     p = sub.add_parser("doctor", help="check the prerequisites of the configured study")
     p.add_argument("--configfile", type=Path, default=STUDY_CONFIG)
@@ -128,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("config", type=Path)
     p = sub.add_parser("export-predictions", help="export an agent's attempts as predictions JSONL")
     p.add_argument("run_dir", type=Path, help="results/runs/<agent>")
-    p.add_argument("-o", "--output", type=argparse.FileType("w"), default=sys.stdout)
+    p.add_argument("-o", "--output", type=Path, required=True, help="the JSONL file to write")
     _study_parsers(sub)
     args = parser.parse_args(argv)
     try:

@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from isobench import parsers  # pure functions: cheap at DAG-build time
+from isobench.bench import metrics  # pure functions: cheap at DAG-build time
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "config" / "schemas"
 
@@ -52,7 +52,7 @@ class TaskEntry:
     # Files the command uses from outside the repository; inputs of the perf test, not the task.
     perf_inputs: tuple[str, ...] = ()
     gpus: int | None = None  # None: not stated (a GPU repository's tasks then need 1)
-    spec: dict | None = None  # the structured benchmark spec (isobench.benchspec)
+    spec: dict | None = None  # the structured benchmark spec (isobench.tasks.benchspec)
     lm_eval_commands: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)  # EXTRA_KEYS given by the list
 
@@ -158,7 +158,7 @@ def _entries(path: Path, data, line_of) -> list[TaskEntry]:
 
 
 def _entry(path: Path, item: dict, line: int) -> TaskEntry:
-    from isobench.benchspec import bench_spec  # small; not imported by the demo's callers
+    from isobench.tasks.benchspec import bench_spec  # small; not imported by the demo's callers
 
     command = item["perf_command"].strip()
     spec = item.get("spec")
@@ -168,7 +168,7 @@ def _entry(path: Path, item: dict, line: int) -> TaskEntry:
         try:
             spec = bench_spec(command, mode, primary, item.get("direction"))
         except (ValueError, KeyError) as exc:  # an unparseable command line, an unknown metric
-            mode = mode or parsers.benchmark_mode(command)
+            mode = mode or metrics.benchmark_mode(command)
             raise ConfigError(
                 f"{path}, line {line}: commit {item['commit']} (mode {mode}): {exc}."
             ) from None

@@ -36,3 +36,34 @@ def prediction_digests(path: str | Path) -> dict[tuple[str, int], str]:
     except (UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError):
         return {("*", 0): hashlib.sha256(raw).hexdigest()[:16]}
     return digests
+
+
+def prediction_row(run_json: str | Path) -> dict:
+    """One attempt (its run.json and the patch.diff beside it) as a predictions row."""
+    from isobench.patches import read_patch, to_json_text
+
+    run_json = Path(run_json)
+    run = json.loads(run_json.read_text(encoding="utf-8"))
+    return {
+        "instance_id": run["instance_id"],
+        "model_patch": to_json_text(read_patch(run_json.parent / "patch.diff")),
+        "model_name_or_path": run.get("model") or run["agent"],
+    }
+
+
+def _attempt_order(path: Path) -> tuple:
+    # results/runs/<agent>/<repo>/<commit>/<k>/run.json: by task, then attempt number.
+    return (str(path.parent.parent), int(path.parent.name))
+
+
+def write_predictions(run_jsons, out_path: str | Path) -> int:
+    """Write the given attempts as predictions JSONL (the k-th line of an instance is attempt k).
+
+    ``json.dumps`` escapes non-ASCII, so a patch's undecodable bytes survive as escapes.
+    """
+    from isobench.io import write_text_atomic
+
+    paths = sorted((Path(p) for p in run_jsons), key=_attempt_order)
+    lines = [json.dumps(prediction_row(p), ensure_ascii=True) + "\n" for p in paths]
+    write_text_atomic(out_path, "".join(lines))
+    return len(lines)

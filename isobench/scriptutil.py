@@ -43,3 +43,12 @@ def run_llm_script(main, smk) -> None:
 
     client = LLMClient.from_config(dict(smk.config.get("llm") or {}))
     run_script(lambda i, o, p: main(i, o, p, client), smk)
+
+
+def run_rule(functions: dict, smk) -> None:
+    """The script of a stage with several rules: run the ``main`` named after the job's rule."""
+    try:
+        main = functions[smk.rule]
+    except KeyError:
+        raise SystemExit(f"no function for rule {smk.rule!r}; known: {', '.join(functions)}") from None
+    run_script(main, smk)

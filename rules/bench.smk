@@ -1,4 +1,5 @@
-# Timing: base, human and agent interleaved in one job, warm-up + repetitions, every sample kept.
+# Timing (isobench/bench/): base, human and agent interleaved in one job, warm-up + repetitions,
+# every sample kept; one executor (local or docker) from the config, with the GPU lease inside.
 
 
 rule bench:
@@ -19,13 +20,13 @@ rule bench:
     resources:
         gpu=BENCH_GPUS,
     params:
-        executor=config["evaluation"]["executor"],
-        docker=docker_settings(),
+        executor=EVALUATION["executor"],
+        docker=DOCKER,
         job_id="{agent}/{repo}/{commit}/{k}",
-        warmup=config["evaluation"]["warmup"],
-        repetitions=config["evaluation"]["repetitions"],
-        timeout_s=config["evaluation"]["timeout_s"],
-        cpu_threads=config["evaluation"]["cpu_threads"],
+        warmup=EVALUATION["warmup"],
+        repetitions=EVALUATION["repetitions"],
+        timeout_s=EVALUATION["timeout_s"],
+        cpu_threads=EVALUATION["cpu_threads"],
         bootstrap_resamples=config["scoring"]["bootstrap_resamples"],
         seed=config["scoring"]["seed"],
     script:

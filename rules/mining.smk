@@ -1,19 +1,20 @@
-# Mining: keyword pre-filter + classifier (heuristic or LLM) over the repository's history. The
-# candidates are a proposal for a commit list, never an input of later stages.
+# Mining: keyword pre-filter + classifier (heuristic or LLM) over the repository's history
+# (isobench/mining/). The candidates are a proposal for a commit list, never an input of later
+# stages.
 
 
-rule mine_commits:
+rule mining:
     input:
         unpack(mining_inputs),
     output:
         candidates="results/mining/{repo}/candidates.jsonl",
         summary="results/mining/{repo}/summary.json",
     log:
-        "logs/mine_commits/{repo}.log",
+        "logs/mining/{repo}.log",
     conda:
         "../envs/isobench.yaml"
     resources:
-        llm_api=llm_slots(MINING_LLM),
+        llm_api=int(MINING_LLM),
     params:
         name="{repo}",
         keywords=config["mining"]["keywords"],
@@ -23,4 +24,4 @@ rule mine_commits:
         max_commits=config["mining"]["max_commits"],
         labels=repo_labels,
     script:
-        "../scripts/mine_commits.py"
+        "../scripts/mining.py"

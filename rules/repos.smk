@@ -1,14 +1,14 @@
-# Target repositories: the demo is rebuilt from its patch series (stable shas); a `path` source is
-# only checked and described.
+# Target repositories: the demo is rebuilt from its patch series (stable shas); a `path` or
+# `submodule` source is only checked and described (isobench/repos/).
 
 
-rule repo_prepare:
+rule repos:
     input:
         repo_sources,
     output:
         stamp="results/repos/{repo}.json",
     log:
-        "logs/repo_prepare/{repo}.log",
+        "logs/repos/{repo}.log",
     localrule: True
     conda:
         "../envs/isobench.yaml"
@@ -16,4 +16,4 @@ rule repo_prepare:
         name="{repo}",
         cfg=repo_config,
     script:
-        "../scripts/repo_prepare.py"
+        "../scripts/repos.py"

@@ -12,7 +12,7 @@ rule doctor:
     params:
         config=config,
     script:
-        "../scripts/doctor.py"
+        "../scripts/study.py"
 
 
 rule estimate:
@@ -24,4 +24,4 @@ rule estimate:
     params:
         config=config,
     script:
-        "../scripts/estimate.py"
+        "../scripts/study.py"

@@ -1,21 +1,23 @@
-# Performance tests: the task's benchmark command (synthesis.source = command), or a test an LLM
-# writes and that counts only once it ran on base and human (source = llm; see isobench.synthesis).
+# Performance tests (isobench/synthesis/): the task's benchmark command (synthesis.source =
+# command), or a test an LLM writes and that counts only once it ran on base and human in the
+# bench stage's own environment (source = llm; the env record is then an input).
 
 
-rule perf_test:
+rule synthesis:
     input:
-        unpack(perf_test_inputs),
+        unpack(synthesis_inputs),
     output:
         perf_test="results/tasks/{repo}/{commit}/perf_test.py",
         synthesis="results/tasks/{repo}/{commit}/synthesis.json",
     log:
-        "logs/perf_test/{repo}/{commit}.log",
+        "logs/synthesis/{repo}/{commit}.log",
     conda:
         "../envs/isobench.yaml"
     resources:
-        llm_api=llm_slots(SYNTHESIS_LLM),
+        llm_api=int(SYNTHESIS_LLM),
+        gpu=BENCH_GPUS if SYNTHESIS_LLM else 0,
     params:
         source=config["synthesis"]["source"],
         llm=synthesis_settings,
     script:
-        "../scripts/perf_test.py"
+        "../scripts/synthesis.py"

@@ -1,15 +1,14 @@
-# Task records from the commit lists, and the ISO-Bench dataset file per repository.
+# Task records from the commit lists (isobench/tasks/). The commit list is not an input: its
+# entry is a param, so editing one entry (or adding a task) re-makes that task only.
 
 
-# The commit list is not an input: its entry is a param, so editing one entry (or adding a task)
-# re-makes that task only, not every task of the list.
-rule task_record:
+rule tasks:
     input:
         repo="results/repos/{repo}.json",
     output:
         task="results/tasks/{repo}/{commit}/task.json",
     log:
-        "logs/task_record/{repo}/{commit}.log",
+        "logs/tasks/{repo}/{commit}.log",
     conda:
         "../envs/isobench.yaml"
     params:
@@ -18,19 +17,4 @@ rule task_record:
         line=task_line,
         commit_list=commit_list,
     script:
-        "../scripts/task_record.py"
-
-
-rule dataset:
-    input:
-        tasks=task_records,
-    output:
-        dataset="results/dataset/{repo}.jsonl",
-        parquet="results/dataset/{repo}.parquet",
-    log:
-        "logs/dataset/{repo}.log",
-    localrule: True
-    conda:
-        "../envs/isobench.yaml"
-    script:
-        "../scripts/dataset.py"
+        "../scripts/tasks.py"

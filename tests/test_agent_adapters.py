@@ -28,10 +28,10 @@ from isobench.bench.local import LocalExecutor
 from isobench.bench.runner import BenchSettings, bench_attempt
 from isobench.io import read_json, read_jsonl
 from isobench.llm import RecordStore
-from tests.procs import alive, group_members, processes_with_env
 from tests.support.fake_provider import FakeProvider, HTTPError, Reply, ToolCall
-from tests.toy_project import make_toy_project
-from tests.workflow_helpers import mini_fake_agent, snakemake
+from tests.support.procs import alive, group_members, processes_with_env
+from tests.support.toy_project import make_toy_project
+from tests.support.workflow_helpers import mini_fake_agent, snakemake
 
 SED = "sed -i 's/DELAY = 0.12/DELAY = 0.03/' work.py"
 
@@ -284,7 +284,7 @@ def test_openhands_without_a_usable_interpreter_is_an_error(task, toy_repo):
     agent["command"] = [sys.executable, "-m", "openhands.core.main"]
     result = run_agent(task, toy_repo["path"], agent, 1)
     assert result.status == "error" and "not usable" in result.reason
-    assert "setup-agents.sh" in result.reason and result.patch == ""
+    assert "setup-agents.sh" in result.reason and result.patch == b""
 
 
 def test_trae_command_line_and_result(task, toy_repo, tmp_path, fake_cli, monkeypatch):
@@ -567,7 +567,7 @@ def test_toy_study_with_a_mini_agent(tmp_path, monkeypatch):
     # archive (a real run would fail to connect).
     shutil.rmtree(store)
     again = snakemake(
-        project["dir"], "--cores", "4", "--forcerun", "agent_run", "results/opt_at_k.csv"
+        project["dir"], "--cores", "4", "--forcerun", "agents", "results/opt_at_k.csv"
     )
     assert again.returncode == 0, again.stdout[-4000:] + again.stderr[-6000:]
     assert again.stderr.count("restored from the run archive") == 2

@@ -20,7 +20,6 @@ import pytest
 from isobench import gitutil
 from isobench.agents import run_agent
 from isobench.agents.base import run_record
-from tests.procs import processes_with_argv
 from tests.support.fake_provider import (
     Delay,
     FakeProvider,
@@ -30,6 +29,7 @@ from tests.support.fake_provider import (
     tool_names,
     tool_results,
 )
+from tests.support.procs import processes_with_argv
 
 ROOT = Path(__file__).resolve().parent.parent
 OPENHANDS_PYTHON = ROOT / ".tools" / "openhands" / "bin" / "python"
@@ -87,8 +87,8 @@ def agent_config(fake: FakeProvider, tmp_path: Path, **budgets) -> dict:
     }
 
 
-def human_diff(toy_repo) -> str:
-    return gitutil.diff(toy_repo["path"], toy_repo["root"], toy_repo["perf"])
+def human_diff(toy_repo) -> bytes:
+    return gitutil.diff_bytes(toy_repo["path"], toy_repo["root"], toy_repo["perf"])
 
 
 def workdir(body: dict) -> str:

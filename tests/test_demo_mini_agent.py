@@ -18,7 +18,7 @@ import yaml
 from isobench import gitutil
 from isobench.io import read_json
 from tests.support.fake_provider import FakeProvider, Reply, ToolCall
-from tests.workflow_helpers import copy_project, mini_fake_agent, snakemake
+from tests.support.workflow_helpers import copy_project, mini_fake_agent, snakemake
 
 SUBMIT = "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
 TREE = "git rev-parse HEAD^{tree}"

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from isobench.demo.repo_builder import SeriesError, build_repo, load_series, series_labels
-from isobench.parsers import parse_metrics, parse_output_digest
+from isobench.bench.metrics import parse_metrics, parse_output_digest
+from isobench.repos.demo import SeriesError, build_repo, load_series, series_labels
 
 ROOT = Path(__file__).resolve().parent.parent
 SERIES = ROOT / "demo" / "minserve" / "series.yaml"

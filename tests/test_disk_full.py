@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from isobench.io import write_json
-from tests.toy_project import make_toy_project
-from tests.workflow_helpers import snakemake
+from tests.support.toy_project import make_toy_project
+from tests.support.workflow_helpers import snakemake
 
 
 def _sudo() -> list[str]:

@@ -20,7 +20,7 @@ from isobench.bench.docker import LABEL_JOB, LABEL_PID, DockerExecutor, sweep_st
 from isobench.bench.dockerd import DockerUnavailable, connect
 from isobench.bench.images import ImageError
 from isobench.bench.runner import BenchSettings, bench_attempt
-from tests.docker_helpers import daemon_or_skip, task_image
+from tests.support.docker_helpers import daemon_or_skip, task_image
 
 SETTINGS = BenchSettings(warmup=1, repetitions=2, timeout_s=30, bootstrap_resamples=200)
 PERF_TEST = "import subprocess, sys\nsys.exit(subprocess.call({command!r}, shell=True))\n"
@@ -60,7 +60,7 @@ def test_one_container_per_job_no_network_and_removed_after(
     job = _job()
     perf = _perf_test(tmp_path, "python bench.py")
     with DockerExecutor(toy_repo["path"], perf, image, job, client=client) as ex:
-        result = bench_attempt(ex, task, _run_record(task), task["diff_text"], SETTINGS)
+        result = bench_attempt(ex, task, _run_record(task), task["diff_text"].encode(), SETTINGS)
         assert result["status"] == "passed", result["reason"]
         assert result["executor"] == "docker"
         assert ex.container_starts == 1  # 3 variants x 3 rounds, one container
@@ -85,7 +85,7 @@ def test_patch_that_does_not_apply_is_patch_failed(client, image, toy_repo, task
     bad = task["diff_text"].replace("DELAY = 0.12", "DELAY = 0.77")
     perf = _perf_test(tmp_path, "python bench.py")
     with DockerExecutor(toy_repo["path"], perf, image, _job(), client=client) as ex:
-        result = bench_attempt(ex, task, _run_record(task), bad, SETTINGS)
+        result = bench_attempt(ex, task, _run_record(task), bad.encode(), SETTINGS)
     assert result["status"] == "patch_failed"
     assert "git apply" in result["reason"]
     assert result["variants"] == ["base", "human"]  # the human speedup is still measured
@@ -112,7 +112,7 @@ def test_timeout_in_docker_makes_the_agent_test_failed(client, image, toy_repo, 
     perf = _perf_test(tmp_path, "python bench.py")
     settings = BenchSettings(warmup=0, repetitions=2, timeout_s=3, bootstrap_resamples=200)
     with DockerExecutor(toy_repo["path"], perf, image, _job(), client=client) as ex:
-        result = bench_attempt(ex, task, _run_record(task), hang, settings)
+        result = bench_attempt(ex, task, _run_record(task), hang.encode(), settings)
     assert result["status"] == "test_failed"
     assert result["reason"] == "agent run failed: timeout" and result["timed_out"]
 

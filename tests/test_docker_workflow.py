@@ -18,8 +18,8 @@ from pathlib import Path
 import pandas as pd
 
 from isobench.bench.docker import LABEL_HOST
-from tests.docker_helpers import daemon_or_skip
-from tests.toy_project import make_toy_project
+from tests.support.docker_helpers import daemon_or_skip
+from tests.support.toy_project import make_toy_project
 
 TARGET = "results/scores/toy.csv"
 KEY = ["agent", "commit", "k"]
@@ -90,7 +90,7 @@ def test_workflow_without_a_daemon_fails_with_one_paragraph(tmp_path):
     dead = {"DOCKER_HOST": f"unix://{tmp_path}/no-daemon.sock"}
     proc = _snakemake(toy["dir"], "--cores", "1", TARGET, env=dead)
     assert proc.returncode != 0
-    logs = list((toy["dir"] / "logs" / "env_record").rglob("*.log"))
+    logs = list((toy["dir"] / "logs" / "envs").rglob("*.log"))
     assert logs
     text = logs[0].read_text()
     assert PARAGRAPH in text and "evaluation.executor: local" in text
@@ -112,7 +112,7 @@ def test_daemon_gone_mid_run_keeps_results_and_a_rerun_resumes(tmp_path):
 
     def start_proxy() -> subprocess.Popen:
         proxy = subprocess.Popen(
-            [sys.executable, str(HERE / "docker_proxy.py"), str(sock), target],
+            [sys.executable, str(HERE / "support" / "docker_proxy.py"), str(sock), target],
             stdout=subprocess.PIPE,
             text=True,
         )

@@ -9,8 +9,8 @@ import shlex
 import pytest
 
 from tests.support.fake_provider import FakeProvider, Reply
-from tests.toy_project import make_toy_project
-from tests.workflow_helpers import snakemake
+from tests.support.toy_project import make_toy_project
+from tests.support.workflow_helpers import snakemake
 
 pytestmark = pytest.mark.e2e
 

@@ -23,12 +23,13 @@ import pandas as pd
 import pytest
 import yaml
 
-from isobench.figures import paper as paper_figures
-from isobench.figures import runs as run_figures
-from isobench.figures import style
-from isobench.paper import derive, runs, tables
-from isobench.scoring import Thresholds
-from tests.workflow_helpers import copy_project, snakemake
+from isobench import plotting as style
+from isobench.paper import derive, tables
+from isobench.paper import figures as paper_figures
+from isobench.report import figures as run_figures
+from isobench.report import tables as runs
+from isobench.scoring.rules import Thresholds
+from tests.support.workflow_helpers import copy_project, snakemake
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -205,10 +206,10 @@ def test_snakemake_figures_target_on_fixture_scores(tmp_path):
         (work / "results" / "scores").mkdir(parents=True, exist_ok=True)
         df.to_csv(work / "results" / "scores" / f"{repo}.csv", index=False)
     shutil.copy(FIXTURES / "opt_at_k.csv", work / "results" / "opt_at_k.csv")
-    allowed = ["runs_tables", "runs_figures", "figures"]
+    allowed = ["report_tables", "report_figures", "report"]
     proc = snakemake(
         work, "-s", str(work / "Snakefile"), "--directory", str(work), "--cores", "1",
-        "figures", "--allowed-rules", *allowed,
+        "report", "--allowed-rules", *allowed,
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     for rel in FIGURE_OUTPUTS:

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from tests.support.foreign_repo import TASKS, build_textlib, write_study
-from tests.workflow_helpers import copy_project, dry_run_jobs, snakemake
+from tests.support.workflow_helpers import copy_project, dry_run_jobs, snakemake
 
 pytestmark = pytest.mark.e2e
 
@@ -40,7 +40,7 @@ def study(tmp_path_factory):
 
 
 def test_the_readme_documents_the_command():
-    from tests.workflow_helpers import ROOT
+    from tests.support.workflow_helpers import ROOT
 
     readme = (ROOT / "README.md").read_text()
     assert "snakemake --cores 2 --directory ~/studies/textlib results/opt_at_k.csv" in readme
@@ -112,7 +112,7 @@ def test_editing_a_perf_input_reruns_exactly_that_tasks_bench_jobs(study, tmp_pa
     workload = study_copy / "workload_noeol.txt"
     workload.write_text("320\n")
     jobs = dry_run_jobs(study["project"], "--directory", str(study_copy), "results/opt_at_k.csv")
-    assert jobs == {"perf_test": 1, "bench": 3, "score_repo": 1, "opt_at_k": 1}, jobs
+    assert jobs == {"synthesis": 1, "bench": 3, "scores": 1, "opt_at_k": 1}, jobs
     proc = snakemake(study["project"], *study_command(study_copy), timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     synthesis = json.loads(
@@ -128,7 +128,7 @@ def test_editing_a_perf_input_reruns_exactly_that_tasks_bench_jobs(study, tmp_pa
 
 @pytest.mark.docker
 def test_the_oracle_passes_every_kind_of_change_under_docker(tmp_path):
-    from tests.docker_helpers import daemon_or_skip
+    from tests.support.docker_helpers import daemon_or_skip
 
     daemon_or_skip()
     (tmp_path / "isobench").mkdir()

@@ -13,8 +13,8 @@ import time
 import pytest
 
 from isobench.bench.gpu import NoGPUError, lease_gpu, visible_devices
-from tests.toy_project import make_toy_project
-from tests.workflow_helpers import snakemake
+from tests.support.toy_project import make_toy_project
+from tests.support.workflow_helpers import snakemake
 
 
 def _hold(devices, lock_dir, seconds, queue):

@@ -374,7 +374,7 @@ def test_replay_never_imports_litellm(tmp_path, fake):
     make_client(store, fake).complete("classify", UNPRICED, MSG)
     script = (
         "import sys, json\n"
-        "import isobench, isobench.llm, isobench.classify, isobench.judge, isobench.synthesis_llm\n"
+        "import isobench, isobench.llm, isobench.mining.llm, isobench.judge, isobench.synthesis.llm\n"
         "from isobench.llm import LLMClient\n"
         f"c = LLMClient({str(store)!r}, 'replay', timeout_s=1, max_retries=0)\n"
         f"r = c.complete('classify', {UNPRICED!r}, {MSG!r})\n"

@@ -10,11 +10,13 @@ import sys
 import pytest
 
 from isobench import mining
+from isobench.bench.executors import ExecutorSettings, open_executor
 from isobench.bench.runner import BenchSettings, invalid_test_result, task_under_test
 from isobench.llm import LLMClient, cost_table
-from isobench.score_tables import SCORE_COLUMNS, attempt_rows, to_frame
+from isobench.mining import llm as mining_llm
+from isobench.scoring.tables import SCORE_COLUMNS, attempt_rows, to_frame
 from isobench.synthesis import llm_perf_test
-from isobench.synthesis_llm import stable_feedback
+from isobench.synthesis.llm import stable_feedback
 from tests.support.fake_provider import FakeProvider, Garbage, RateLimit, Reply
 
 MODEL = "openai/fake-stage"
@@ -61,12 +63,16 @@ def client(store, fake=None, mode="record"):
     )
 
 
+def synthesize(task, toy_repo, llm):
+    """LLM synthesis with the executor the bench stage would open for a local study."""
+    with open_executor(ExecutorSettings(), toy_repo["path"], None, {"executor": "local"}) as ex:
+        return llm_perf_test(task, ex, llm, MODEL, max_repairs=2, timeout_s=30)
+
+
 def test_synthesis_repairs_then_validates_in_exported_trees(tmp_path, fake, task, toy_repo):
     fake.push(Reply(fenced(CRASH)), RateLimit(retry_after=0), Reply(fenced(GOOD)))
     llm = client(tmp_path / "store", fake)
-    code, record = llm_perf_test(
-        task, toy_repo["path"], llm, MODEL, max_repairs=2, timeout_s=30, cpu_threads=1
-    )
+    code, record = synthesize(task, toy_repo, llm)
     assert record["verdict"] == "validated", record["reason"]
     assert code == GOOD and record["primary_metric"] == "test_avg_ms"
     rounds = record["validation"]["rounds"]
@@ -81,27 +87,13 @@ def test_synthesis_repairs_then_validates_in_exported_trees(tmp_path, fake, task
     assert rows[0]["stage"] == "synthesize" and rows[0]["calls"] == 2
 
     # Replay: the same synthesis with no provider at all (the repair request is stable).
-    again, replayed = llm_perf_test(
-        task,
-        toy_repo["path"],
-        client(tmp_path / "store", mode="replay"),
-        MODEL,
-        max_repairs=2,
-        timeout_s=30,
-    )
+    again, replayed = synthesize(task, toy_repo, client(tmp_path / "store", mode="replay"))
     assert again == code and replayed["verdict"] == "validated" and replayed["cached"]
 
 
 def test_a_test_that_never_validates_is_a_test_invalid_row(tmp_path, fake, task, toy_repo):
     fake.push(Reply("no code here, sorry"), Garbage(), Reply(fenced(CRASH)), Reply(fenced(CRASH)))
-    code, record = llm_perf_test(
-        task,
-        toy_repo["path"],
-        client(tmp_path / "store", fake),
-        MODEL,
-        max_repairs=2,
-        timeout_s=30,
-    )
+    code, record = synthesize(task, toy_repo, client(tmp_path / "store", fake))
     assert record["verdict"] == "failed" and "run_failed" in record["reason"]
     assert [r["verdict"] for r in record["validation"]["rounds"]] == [
         "no_code",
@@ -141,7 +133,7 @@ def test_llm_classifier_over_the_whole_history_then_replay(tmp_path, fake, toy_r
 
     fake.default = answer
     llm = client(tmp_path / "store", fake)
-    classify = mining.llm_classifier(llm, MODEL, toy_repo["path"])
+    classify = mining_llm.llm_classifier(llm, MODEL, toy_repo["path"])
     rows = mining.mine(toy_repo["path"], [], 4, classify=classify, classifier="llm")
     by_sha = {r["sha"]: r for r in rows}
     # no keyword pre-filter: every commit, the root without a call
@@ -160,7 +152,7 @@ def test_llm_classifier_over_the_whole_history_then_replay(tmp_path, fake, toy_r
         toy_repo["path"],
         [],
         4,
-        classify=mining.llm_classifier(replay, MODEL, toy_repo["path"]),
+        classify=mining_llm.llm_classifier(replay, MODEL, toy_repo["path"]),
         classifier="llm",
     )
     assert [r["is_perf"] for r in again] == [r["is_perf"] for r in rows]

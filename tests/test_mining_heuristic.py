@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from isobench import mining
-from isobench.mining_heuristic import classify_heuristic, file_kind
+from isobench.mining.heuristic import classify_heuristic, file_kind
 from tests.support.mining_cases import CASES, FINAL, FRESH, HELD_OUT, build_history
 
 

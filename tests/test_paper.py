@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from isobench.paper import derive, tables
-from tests.workflow_helpers import copy_project, snakemake
+from tests.support.workflow_helpers import copy_project, snakemake
 
 HERE = Path(__file__).resolve().parent
 FIXTURES = HERE / "fixtures" / "paper"
@@ -240,9 +240,7 @@ def test_latex_writer_escapes_and_groups():
 def test_paper_tables_script_writes_every_table(tmp_path):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location(
-        "paper_tables", ROOT / "scripts" / "paper_tables.py"
-    )
+    spec = importlib.util.spec_from_file_location("paper_script", ROOT / "scripts" / "paper.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     names = [
@@ -258,7 +256,7 @@ def test_paper_tables_script_writes_every_table(tmp_path):
     ]
     ext = {n: ("tex" if n.endswith("tex") else "csv") for n in names}
     output = SimpleNamespace(**{n: str(tmp_path / f"{n}.{ext[n]}") for n in names})
-    module.main(SimpleNamespace(per_task=str(SMALL)), output, SimpleNamespace())
+    module.paper_tables(SimpleNamespace(per_task=str(SMALL)), output, SimpleNamespace())
     for n in names:
         assert Path(getattr(output, n)).stat().st_size > 0
     counts = pd.read_csv(output.quadrants_csv)

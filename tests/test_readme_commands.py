@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.foreign_repo import build_textlib, write_study
-from tests.workflow_helpers import ROOT, copy_project
+from tests.support.workflow_helpers import ROOT, copy_project
 
 pytestmark = pytest.mark.e2e
 

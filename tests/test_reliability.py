@@ -11,8 +11,8 @@ import time
 
 import pandas as pd
 
-from tests.toy_project import make_toy_project, write_predictions
-from tests.workflow_helpers import api_dry_run, dry_run_jobs, snakemake
+from tests.support.toy_project import make_toy_project, write_predictions
+from tests.support.workflow_helpers import api_dry_run, dry_run_jobs, snakemake
 
 MISSING = "d3b07384d113edec49eaa6238ad5ff00c0ffee42"
 CANARY = "sk-canary-0123456789abcdef0123456789abcdef"

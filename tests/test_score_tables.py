@@ -6,7 +6,13 @@ import statistics
 import pandas as pd
 import pytest
 
-from isobench.score_tables import OPT_COLUMNS, SCORE_COLUMNS, attempt_rows, opt_at_k_rows, to_frame
+from isobench.scoring.tables import (
+    OPT_COLUMNS,
+    SCORE_COLUMNS,
+    attempt_rows,
+    opt_at_k_rows,
+    to_frame,
+)
 
 CFG = {"bootstrap_resamples": 300, "opt_at_k_trials": 200, "seed": 0}
 

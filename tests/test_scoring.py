@@ -4,18 +4,18 @@ import math
 
 import pytest
 
-from isobench import scoring
-from isobench.scoring import Thresholds
+from isobench.scoring import rules
+from isobench.scoring.rules import Thresholds
 
 TH = Thresholds()
 
 
 def test_status_ladder_order_and_merge():
-    assert scoring.best_status(["error", "patch_failed", "test_failed"]) == "test_failed"
-    assert scoring.best_status(["empty_patch", "agent_failed"]) == "empty_patch"
-    assert scoring.best_status(["base_failed", "passed"]) == "passed"
+    assert rules.best_status(["error", "patch_failed", "test_failed"]) == "test_failed"
+    assert rules.best_status(["empty_patch", "agent_failed"]) == "empty_patch"
+    assert rules.best_status(["base_failed", "passed"]) == "passed"
     with pytest.raises(ValueError, match="unknown status"):
-        scoring.status_rank("success")
+        rules.status_rank("success")
 
 
 @pytest.mark.parametrize(
@@ -31,22 +31,22 @@ def test_status_ladder_order_and_merge():
     ],
 )
 def test_opt_flags(status, vs_base, vs_human, expected):
-    assert scoring.opt_flags(status, vs_base, vs_human, TH) == expected
+    assert rules.opt_flags(status, vs_base, vs_human, TH) == expected
 
 
 def test_opt_p_flag_sweeps_the_human_fraction():
-    assert scoring.opt_p_flag("passed", 1.3, 0.5, 0.0, TH)
-    assert scoring.opt_p_flag("passed", 1.3, 0.5, 0.4, TH)
-    assert not scoring.opt_p_flag("passed", 1.3, 0.5, 0.5, TH)
-    assert not scoring.opt_p_flag("passed", 1.1, 2.0, 0.0, TH)
+    assert rules.opt_p_flag("passed", 1.3, 0.5, 0.0, TH)
+    assert rules.opt_p_flag("passed", 1.3, 0.5, 0.4, TH)
+    assert not rules.opt_p_flag("passed", 1.3, 0.5, 0.5, TH)
+    assert not rules.opt_p_flag("passed", 1.1, 2.0, 0.0, TH)
 
 
 def test_pct_from_speedup_sign_convention():
     # latency 100 ms (human) vs 90 ms (agent): speedup 100/90, agent (100-90)/100 = 10 % better
-    assert scoring.pct_from_speedup(100 / 90, "lower") == pytest.approx(10.0)
+    assert rules.pct_from_speedup(100 / 90, "lower") == pytest.approx(10.0)
     # throughput 100 (human) vs 90 (agent): speedup 0.9, agent (90-100)/100 = 10 % worse
-    assert scoring.pct_from_speedup(0.9, "higher") == pytest.approx(-10.0)
-    assert scoring.pct_from_speedup(None, "lower") is None
+    assert rules.pct_from_speedup(0.9, "higher") == pytest.approx(-10.0)
+    assert rules.pct_from_speedup(None, "lower") is None
 
 
 @pytest.mark.parametrize(
@@ -61,24 +61,24 @@ def test_pct_from_speedup_sign_convention():
     ],
 )
 def test_hard_class_band(status, pct, expected):
-    assert scoring.hard_class(status, pct, 5.0) == expected
+    assert rules.hard_class(status, pct, 5.0) == expected
 
 
 def test_opt_at_k_counts_any_success_within_k():
     success = {"a": [False, True, False], "b": [True, False, False], "c": [False, False, False]}
-    assert scoring.opt_at_k(success, 1) == pytest.approx(1 / 3)
-    assert scoring.opt_at_k(success, 2) == pytest.approx(2 / 3)
-    assert scoring.opt_at_k(success, 3) == pytest.approx(2 / 3)
-    assert math.isnan(scoring.opt_at_k({}, 1))
+    assert rules.opt_at_k(success, 1) == pytest.approx(1 / 3)
+    assert rules.opt_at_k(success, 2) == pytest.approx(2 / 3)
+    assert rules.opt_at_k(success, 3) == pytest.approx(2 / 3)
+    assert math.isnan(rules.opt_at_k({}, 1))
 
 
 def test_opt_at_k_bootstrap_matches_combinatorics():
     # One task, one success among 3 attempts: P(hit within 1) = 1/3, within 2 = 2/3, within 3 = 1.
     success = {"a": [False, True, False]}
-    mean1, lo1, hi1 = scoring.opt_at_k_bootstrap(success, 1, trials=3000, seed=0)
+    mean1, lo1, hi1 = rules.opt_at_k_bootstrap(success, 1, trials=3000, seed=0)
     assert mean1 == pytest.approx(1 / 3, abs=0.03)
     assert (lo1, hi1) == (0.0, 1.0)
-    mean3, lo3, hi3 = scoring.opt_at_k_bootstrap(success, 3, trials=100, seed=0)
+    mean3, lo3, hi3 = rules.opt_at_k_bootstrap(success, 3, trials=100, seed=0)
     assert (mean3, lo3, hi3) == (1.0, 1.0, 1.0)
 
 
@@ -89,8 +89,8 @@ def test_thresholds_from_config():
 
 def test_opt_commit_ci_rule_forgives_noise_but_not_a_slow_patch():
     # identical code measured 0.91x of the human, interval up to 1.05: noise, not a failure
-    assert scoring.opt_flags("passed", 2.0, 0.91, TH, vs_human_ci_high=1.05) == (True, True)
+    assert rules.opt_flags("passed", 2.0, 0.91, TH, vs_human_ci_high=1.05) == (True, True)
     # clearly slower: the whole interval is below 0.95
-    assert scoring.opt_flags("passed", 2.0, 0.6, TH, vs_human_ci_high=0.8) == (True, False)
+    assert rules.opt_flags("passed", 2.0, 0.6, TH, vs_human_ci_high=0.8) == (True, False)
     point = Thresholds(opt_commit_rule="point")
-    assert scoring.opt_flags("passed", 2.0, 0.91, point, vs_human_ci_high=1.05) == (True, False)
+    assert rules.opt_flags("passed", 2.0, 0.91, point, vs_human_ci_high=1.05) == (True, False)

@@ -16,8 +16,8 @@ import time
 import pandas as pd
 import pytest
 
-from tests.toy_project import make_toy_project
-from tests.workflow_helpers import snakemake
+from tests.support.toy_project import make_toy_project
+from tests.support.workflow_helpers import snakemake
 
 TARGET = "results/scores/toy.csv"
 # Outcome columns of a score row (timings and speedups differ from run to run).

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from isobench import stats
+from isobench.scoring import stats
 
 
 def test_geometric_and_harmonic_means():

@@ -13,11 +13,11 @@ import yaml
 
 from isobench.bench import serving
 from isobench.bench.runner import hardware_shortfall
-from isobench.benchspec import bench_spec, split_command
-from isobench.commitlists import entry_of, main, render
-from isobench.commitlists import fixes as table
 from isobench.config import load_commit_list
-from tests.workflow_helpers import ROOT, copy_project, dry_run_jobs
+from isobench.tasks.benchspec import bench_spec, split_command
+from isobench.tasks.commitlists import entry_of, main, render
+from isobench.tasks.commitlists import fixes as table
+from tests.support.workflow_helpers import ROOT, copy_project, dry_run_jobs
 
 COMMITS = ROOT / "config" / "commits"
 TASK_TABLE = ROOT.parent / "shared" / "reference" / "isobench_tasks.csv"
@@ -157,7 +157,15 @@ def test_bench_job_of_a_multi_gpu_task_writes_a_skipped_hardware_row(tmp_path, t
     paths["patch"].write_text("")
     out = SimpleNamespace(bench=str(tmp_path / "bench.json"))
     params = SimpleNamespace(
-        executor="local", warmup=1, repetitions=2, timeout_s=5, bootstrap_resamples=100, seed=0
+        executor="local",
+        cpu_threads=1,
+        docker={},
+        job_id="noop/vllm/x/1",
+        warmup=1,
+        repetitions=2,
+        timeout_s=5,
+        bootstrap_resamples=100,
+        seed=0,
     )
     bench_main(SimpleNamespace(**{k: str(v) for k, v in paths.items()}), out, params, gpus=1)
     result = json.loads((tmp_path / "bench.json").read_text())
@@ -178,13 +186,13 @@ def test_dry_run_of_the_real_study_builds_the_full_dag_offline(tmp_path):
     )
     attempts = 54 * 6  # tasks x agents x K=1
     assert jobs == {
-        "repo_prepare": 2,
-        "task_record": 54,
-        "perf_test": 54,
-        "env_record": 54,
-        "agent_run": attempts,
+        "repos": 2,
+        "tasks": 54,
+        "synthesis": 54,
+        "envs": 54,
+        "agents": attempts,
         "bench": attempts,
         "judge": attempts,
-        "score_repo": 2,
+        "scores": 2,
         "opt_at_k": 1,
     }

@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from isobench.llm import LLMClient
-from isobench.synthesis_llm import check_code, extract_code, synthesize_test
+from isobench.synthesis.llm import check_code, extract_code, synthesize_test
 from tests.support.fake_provider import FakeProvider, Reply
 
 MODEL = "openai/fake-synth"

@@ -18,7 +18,7 @@ from snakemake.utils import validate
 
 from isobench.config import agent_table, load_commit_list
 from tests.support.fake_provider import FakeProvider
-from tests.workflow_helpers import ROOT, api_dry_run, copy_project, dry_run_jobs, snakemake
+from tests.support.workflow_helpers import ROOT, api_dry_run, copy_project, dry_run_jobs, snakemake
 
 SCHEMA = str(ROOT / "config" / "schemas" / "config.schema.yaml")
 CONFIGS = sorted((ROOT / "config").glob("*.yaml"))
@@ -58,9 +58,9 @@ def test_dry_run_dag_has_one_job_per_attempt(tmp_path):
     n_tasks = len(load_commit_list(ROOT / config["repos"]["minserve"]["commits"]))
     attempts = sum(a.get("attempts", 1) for a in config["agents"])
     assert jobs["bench"] == n_tasks * attempts
-    assert jobs["agent_run"] == n_tasks * attempts
-    assert jobs["task_record"] == jobs["perf_test"] == jobs["env_record"] == n_tasks
-    assert jobs["repo_prepare"] == jobs["score_repo"] == jobs["opt_at_k"] == 1
+    assert jobs["agents"] == n_tasks * attempts
+    assert jobs["tasks"] == jobs["synthesis"] == jobs["envs"] == n_tasks
+    assert jobs["repos"] == jobs["scores"] == jobs["opt_at_k"] == 1
 
 
 @pytest.fixture(scope="module")
@@ -130,7 +130,7 @@ def test_deleting_one_bench_result_reruns_it_and_the_aggregates_only(demo_run):
     target = next((demo_run / "results" / "bench" / "noop" / "minserve").glob("*/1.json"))
     target.unlink()
     # the default target lists every attempt, so a deleted intermediate is re-made
-    assert dry_run_jobs(demo_run) == {"bench": 1, "score_repo": 1, "opt_at_k": 1, "all": 1}
+    assert dry_run_jobs(demo_run) == {"bench": 1, "scores": 1, "opt_at_k": 1, "all": 1}
     expected = [
         str(target.relative_to(demo_run)),
         "results/opt_at_k.csv",

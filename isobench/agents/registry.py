@@ -12,6 +12,7 @@ from isobench.agents.claude_code import claude_code
 from isobench.agents.codex_cli import codex_cli
 from isobench.agents.openhands import openhands
 from isobench.agents.trae import trae
+from isobench.dag import BUILTIN_ADAPTERS  # noqa: F401  (one definition, shared with the DAG)
 
 Adapter = Callable[[dict, Path, dict, int], AgentResult]
 
@@ -26,8 +27,6 @@ ADAPTERS: dict[str, Adapter] = {
     "openhands": openhands,
     "trae": trae,
 }
-# Adapters that need no model, no workspace and no budget.
-BUILTIN_ADAPTERS = ("oracle", "noop", "predictions")
 
 
 def run_agent(task: dict, repo_path: Path, agent: dict, k: int) -> AgentResult:

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import socket
 import time
 from dataclasses import dataclass, field
@@ -26,6 +25,7 @@ from pathlib import Path
 from isobench.bench.dockerd import DockerUnavailable, connect, docker_call
 from isobench.bench.images import ImageError, image_id
 from isobench.bench.process import RunResult
+from isobench.bench.rebuild import needs_rebuild, patch_paths
 from isobench.bench.trees import TreeExecutor, benchmark_variables
 
 log = logging.getLogger(__name__)
@@ -59,6 +59,16 @@ class DockerSettings:
     ipc: str | None = None  # e.g. "host" (vLLM/NCCL); then shm_size must stay unset
     model_cache: str | None = None  # host folder mounted read-only at /models (HF_HOME)
     extra_env: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_config(cls, docker: dict) -> DockerSettings:
+        return cls(
+            cpus=float(docker.get("cpus") or 0),
+            memory=docker.get("memory"),
+            shm_size=docker.get("shm_size"),
+            ipc=docker.get("ipc"),
+            model_cache=docker.get("model_cache"),
+        )
 
 
 def container_labels(job_id: str) -> dict[str, str]:
@@ -170,8 +180,9 @@ class DockerExecutor(TreeExecutor):
         gpus: int = 0,
         client=None,
         expected_image_id: str | None = None,
+        gpu: str | None = None,
     ):
-        super().__init__(repo_path, perf_test)
+        super().__init__(repo_path, perf_test, gpu)
         try:
             self._setup(image, job_id, settings, cpu_threads, gpus, client, expected_image_id)
         except BaseException:
@@ -199,7 +210,7 @@ class DockerExecutor(TreeExecutor):
         if found is None:
             raise ImageError(
                 f"The image {image} is not in the Docker daemon (it was built by this task's "
-                f"env_record job). Fix: delete the task's results/envs/<repo>/<commit>.json and run "
+                f"envs job). Fix: delete the task's results/envs/<repo>/<commit>.json and run "
                 f"snakemake again so the image is rebuilt from its recipe, or use "
                 f"evaluation.executor: local."
             )
@@ -212,8 +223,6 @@ class DockerExecutor(TreeExecutor):
         self.image_id = found
         self.has_hook = False
         sweep_stale(self.client, job_id)
-        # The perf test lives beside the trees, so one mount carries everything a run needs.
-        shutil.copy2(self.perf_test, self.root / "perf_test.py")
 
     def _start(self):
         volumes = {str(self.root): {"bind": MOUNT, "mode": "rw"}}
@@ -238,7 +247,8 @@ class DockerExecutor(TreeExecutor):
             kwargs["shm_size"] = self.settings.shm_size
         if self.settings.ipc:
             kwargs["ipc_mode"] = self.settings.ipc
-        requests = gpu_device_requests(self.gpus, os.environ.get("CUDA_VISIBLE_DEVICES"))
+        # The leased device, else what the scheduler made visible (a job started by hand).
+        requests = gpu_device_requests(self.gpus, self.gpu or os.environ.get("CUDA_VISIBLE_DEVICES"))
         if requests:
             kwargs["device_requests"] = requests
         self.container = docker_call(self.client.containers.run, self.image_id, **kwargs)
@@ -298,6 +308,22 @@ class DockerExecutor(TreeExecutor):
             wall_s=wall,
             timed_out=timed_out,
         )
+
+    def seen_path(self, variant: str | None = None) -> str:
+        return MOUNT if variant is None else f"{MOUNT}/{variant}"
+
+    def prepare(self, task: dict, patch: bytes) -> None:
+        """A variant whose diff touches compiled sources is rebuilt by the image's hook."""
+        self.rebuild = {
+            "human": needs_rebuild(task["files_changed"]),
+            "agent": needs_rebuild(patch_paths(patch)),
+        }
+
+    def result_extras(self) -> dict:
+        extras = {"container_starts": self.container_starts}
+        if self.gpus > 0:
+            extras["gpu"] = self.gpu_info()
+        return extras
 
     def gpu_info(self) -> list[dict] | None:
         """Device name, driver, clocks and memory of the job's GPUs (None without a GPU)."""

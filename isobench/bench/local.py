@@ -19,11 +19,11 @@ class LocalExecutor(TreeExecutor):
     def __init__(
         self,
         repo_path: Path,
-        perf_test: Path,
+        perf_test: Path | None,
         cpu_threads: int = 1,
         gpu: str | None = None,
     ):
-        super().__init__(repo_path, perf_test)
+        super().__init__(repo_path, perf_test, gpu)
         env = scrubbed_env()
         # `python` in a benchmark command means this environment's interpreter.
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")

@@ -11,8 +11,9 @@ import logging
 import platform
 from dataclasses import dataclass
 
-from isobench import parsers, stats
 from isobench.bench import serving
+from isobench.bench.metrics import parse_metrics, parse_output_digest
+from isobench.scoring import stats
 from isobench.secrets import redact
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ class BenchSettings:
 
 
 def _sample(variant: str, rnd: int, warm: bool, res, primary: str, mode: str | None = None) -> dict:
-    metrics = parsers.parse_metrics(res.output, mode) if not res.timed_out else {}
+    metrics = parse_metrics(res.output, mode) if not res.timed_out else {}
     error = None
     if res.timed_out:
         error = "timeout"
@@ -48,7 +49,7 @@ def _sample(variant: str, rnd: int, warm: bool, res, primary: str, mode: str | N
         "timed_out": res.timed_out,
         "wall_s": round(res.wall_s, 6),
         "metrics": metrics,
-        "digest": parsers.parse_output_digest(res.output),
+        "digest": parse_output_digest(res.output),
         "error": error,
     }
     if error:
@@ -192,88 +193,93 @@ def hardware_shortfall(task: dict, gpus: int) -> str | None:
     )
 
 
-def bench_attempt(
-    executor, task: dict, agent_run: dict, patch: bytes, settings: BenchSettings
-) -> dict:
-    """Time one (agent, task, attempt); the returned record is the bench stage's result file."""
-    primary, direction = task["primary_metric"], task["direction"]
-    result = _header(executor.name, task, agent_run, settings)
-    pre_status = None
+def _pre_status(agent_run: dict, patch: bytes) -> tuple[str | None, str]:
+    """The attempt's status when its agent left nothing to time (None: there is a patch)."""
     if agent_run["status"] in ("agent_failed", "error"):
-        pre_status, reason = "agent_failed", agent_run.get("reason") or "the agent run failed"
-    elif agent_run["status"] == "empty_patch" or not patch.strip():
-        pre_status, reason = "empty_patch", "the agent produced no change"
+        return "agent_failed", agent_run.get("reason") or "the agent run failed"
+    if agent_run["status"] == "empty_patch" or not patch.strip():
+        return "empty_patch", "the agent produced no change"
+    return None, ""
 
-    for variant, sha in (("base", task["parent"]), ("human", task["commit_hash"])):
-        ok, why = executor.add_tree(variant, sha)
-        if not ok:  # cannot happen for a plain export; kept so a broken repo is a status row
-            return {
-                **result,
-                "status": "error",
-                "reason": f"cannot prepare {variant}: {why}",
-                "samples": [],
-            }
-    variants = ["base", "human"]
-    if pre_status is None:
-        ok, why = executor.add_tree("agent", task["parent"], patch=patch)
-        if ok:
-            variants.append("agent")
-        else:
-            pre_status, reason = "patch_failed", f"git apply: {why}"
 
-    samples, failures = run_interleaved(executor, variants, primary, settings, task.get("mode"))
-    result["variants"] = variants
-    result["samples"] = samples
-    result["summary"] = {v: stats.summarize(_values(samples, v, primary)) for v in variants}
-    digests = {v: sorted(d for d in _digests(samples, v) if d) for v in variants}
-    result["digests"] = digests
-
+def _speedups(samples: list, variants: list, task: dict, settings: BenchSettings) -> dict:
     def cmp(ref: str, cand: str) -> dict | None:
         if ref not in variants or cand not in variants:
             return None
         # Paired by round: both runs of a round saw the same machine state.
-        ref_values, cand_values = paired_values(samples, ref, cand, primary)
+        ref_values, cand_values = paired_values(samples, ref, cand, task["primary_metric"])
         return stats.compare(
             ref_values,
             cand_values,
-            direction,
+            task["direction"],
             paired=True,
             n_resamples=settings.bootstrap_resamples,
             seed=settings.seed,
         ).as_dict()
 
-    result["speedups"] = {
+    return {
         "human_vs_base": cmp("base", "human"),
         "agent_vs_base": cmp("base", "agent"),
         "agent_vs_human": cmp("human", "agent"),
     }
-    human_equivalent = None
-    if digests["base"] and digests["human"]:
-        human_equivalent = digests["base"] == digests["human"]
-    result["equivalence"] = {"human_matches_base": human_equivalent, "agent_matches_base": None}
 
+
+def _decide(result: dict, failures: dict, pre: tuple[str | None, str]) -> dict:
+    """The status ladder: a failed base or human, then the agent's own outcome, then equivalence."""
     for variant in ("base", "human"):
         if variant in failures:
-            f = failures[variant]
-            result.update(status="base_failed", reason=f"{variant} run failed: {f['error']}")
-            return result
-    if pre_status is not None:
-        result.update(status=pre_status, reason=reason)
-        return result
+            error = failures[variant]["error"]
+            return {**result, "status": "base_failed", "reason": f"{variant} run failed: {error}"}
+    if pre[0] is not None:
+        return {**result, "status": pre[0], "reason": pre[1]}
     if "agent" in failures:
         f = failures["agent"]
-        result.update(
-            status="test_failed", reason=f"agent run failed: {f['error']}", timed_out=f["timed_out"]
-        )
-        return result
+        reason = f"agent run failed: {f['error']}"
+        return {**result, "status": "test_failed", "reason": reason, "timed_out": f["timed_out"]}
+    digests = result["digests"]
     if digests["base"]:
         same = digests["agent"] == digests["base"]
         result["equivalence"]["agent_matches_base"] = same
         if not same:
-            result.update(
-                status="test_failed",
-                reason=f"output differs from base (digest {digests['agent']} vs {digests['base']})",
-            )
-            return result
-    result.update(status="passed", reason="")
-    return result
+            reason = f"output differs from base (digest {digests['agent']} vs {digests['base']})"
+            return {**result, "status": "test_failed", "reason": reason}
+    return {**result, "status": "passed", "reason": ""}
+
+
+def bench_attempt(
+    executor, task: dict, agent_run: dict, patch: bytes, settings: BenchSettings
+) -> dict:
+    """Time one (agent, task, attempt); the returned record is the bench stage's result file."""
+    result = _header(executor.name, task, agent_run, settings)
+    if executor.gpu is not None:
+        result["host"]["gpu"] = executor.gpu
+    pre = _pre_status(agent_run, patch)
+    for variant, sha in (("base", task["parent"]), ("human", task["commit_hash"])):
+        ok, why = executor.add_tree(variant, sha)
+        if not ok:  # cannot happen for a plain export; kept so a broken repo is a status row
+            reason = f"cannot prepare {variant}: {why}"
+            return {**result, "status": "error", "reason": reason, "samples": []}
+    variants = ["base", "human"]
+    if pre[0] is None:
+        ok, why = executor.add_tree("agent", task["parent"], patch=patch)
+        if ok:
+            variants.append("agent")
+        else:
+            pre = ("patch_failed", f"git apply: {why}")
+    executor.prepare(task, patch)
+    primary = task["primary_metric"]
+    samples, failures = run_interleaved(executor, variants, primary, settings, task.get("mode"))
+    digests = {v: sorted(d for d in _digests(samples, v) if d) for v in variants}
+    human_equivalent = None
+    if digests["base"] and digests["human"]:
+        human_equivalent = digests["base"] == digests["human"]
+    result.update(
+        variants=variants,
+        samples=samples,
+        summary={v: stats.summarize(_values(samples, v, primary)) for v in variants},
+        digests=digests,
+        speedups=_speedups(samples, variants, task, settings),
+        equivalence={"human_matches_base": human_equivalent, "agent_matches_base": None},
+        **executor.result_extras(),
+    )
+    return _decide(result, failures, pre)

@@ -2,7 +2,9 @@
 
 Base = parent tree, human = commit tree, agent = parent tree + patch (``git apply``, never forced;
 a patch that does not apply is reported, and the runner makes the attempt ``patch_failed``).
-Executors differ only in where the perf test then runs (``run``).
+Executors differ only in where the perf test then runs (``run``), what they do before the runs
+(``prepare``) and what they add to the result (``result_extras``); ``isobench.bench.executors``
+makes the one the config names.
 """
 
 from __future__ import annotations
@@ -27,14 +29,19 @@ def benchmark_variables(cpu_threads: int) -> dict[str, str]:
 
 
 class TreeExecutor:
-    """Owns the temporary folder with one exported tree per variant; subclasses implement run()."""
+    """Owns the temporary folder with one exported tree per variant and the perf test beside
+    them (``root/perf_test.py``, so one folder carries everything a run needs); subclasses
+    implement run()."""
 
     name = "abstract"
 
-    def __init__(self, repo_path: Path, perf_test: Path):
+    def __init__(self, repo_path: Path, perf_test: Path | None, gpu: str | None = None):
         self.repo_path = Path(repo_path)
-        self.perf_test = Path(perf_test).resolve()
         self.root = Path(tempfile.mkdtemp(prefix="isobench-bench-"))
+        self.perf_test = self.root / "perf_test.py"
+        if perf_test is not None:
+            shutil.copy2(perf_test, self.perf_test)
+        self.gpu = gpu  # the one device this job leased, or None
         self.trees: dict[str, Path] = {}
 
     def __enter__(self):
@@ -55,6 +62,21 @@ class TreeExecutor:
                 return False, message
         self.trees[variant] = tree
         return True, ""
+
+    def write_perf_test(self, text: str) -> None:
+        """Replace the perf test (LLM synthesis tries one candidate after another)."""
+        self.perf_test.write_text(text, encoding="utf-8")
+
+    def seen_path(self, variant: str | None = None) -> str:
+        """The folder (or a variant's tree) as the benchmark process sees it, for masking."""
+        return str(self.root if variant is None else self.trees[variant])
+
+    def prepare(self, task: dict, patch: bytes) -> None:
+        """Before the runs of an attempt: nothing by default (docker: the rebuild decision)."""
+
+    def result_extras(self) -> dict:
+        """What this executor adds to a bench result (the device it ran on, ...)."""
+        return {}
 
     def run(self, variant: str, timeout_s: float):
         raise NotImplementedError

@@ -6,7 +6,7 @@ in ``data/paper/isobench_paper_per_task.csv``. The rules (ISO-Bench, reproduced 
 generating scripts):
 
 - hard pass = ``hard`` in {beats, similar}; soft pass = ``bottleneck`` in {same_target,
-  related_target} (:mod:`isobench.quadrants`, shared with the score stage of our own runs);
+  related_target} (:mod:`isobench.scoring.quadrants`, shared with the score stage of our own runs);
 - Q1 (true success) = hard and soft pass, Q2 (good intent) = soft only, Q3 (lucky win) = hard
   only, Q4 (failure) = neither;
 - every rate of a project has the same denominator n = the project's number of paper-set tasks,
@@ -22,8 +22,8 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 from scipy import stats as sps
 
-from isobench.quadrants import HARD_PASS, QUADRANTS, SOFT_PASS, UNKNOWN, quadrant
-from isobench.stats import wilson_interval
+from isobench.scoring.quadrants import HARD_PASS, QUADRANTS, SOFT_PASS, UNKNOWN, quadrant
+from isobench.scoring.stats import wilson_interval
 
 AGENT_ORDER = (
     "claude_code",

@@ -16,7 +16,6 @@ import time
 sys.path.insert(0, os.getcwd())
 
 import numpy as np  # noqa: E402
-
 from minserve.config import CacheConfig, ModelConfig  # noqa: E402
 from minserve.kv_cache import PagedKVCache  # noqa: E402
 

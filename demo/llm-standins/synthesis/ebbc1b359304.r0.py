@@ -16,7 +16,6 @@ import time
 sys.path.insert(0, os.getcwd())
 
 import numpy as np  # noqa: E402
-
 from minserve.sampler import Sampler  # noqa: E402
 from minserve.sampling_params import SamplingParams  # noqa: E402
 from minserve.sequence import Sequence  # noqa: E402

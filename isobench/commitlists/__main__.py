@@ -1,5 +1,0 @@
-import sys
-
-from isobench.commitlists import main
-
-sys.exit(main())

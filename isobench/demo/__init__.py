@@ -1,1 +1,0 @@
-"""The embedded demo target (minserve), rebuilt deterministically from a patch series."""

@@ -1,0 +1,5 @@
+import sys
+
+from isobench.tasks.commitlists import main
+
+sys.exit(main())
