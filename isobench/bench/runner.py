@@ -51,6 +51,9 @@ def _sample(variant: str, rnd: int, warm: bool, res, primary: str) -> dict:
         "digest": parsers.parse_output_digest(res.output),
         "error": error,
     }
+    device = parsers.parse_reported_device(res.output)
+    if device is not None:  # the device a JSON-line perf test ran on
+        sample["device"] = device
     if error:
         sample["output_tail"] = redact(res.output[-OUTPUT_TAIL:])
     return sample
@@ -204,6 +207,11 @@ def bench_attempt(
     result["summary"] = {v: stats.summarize(_values(samples, v, primary)) for v in variants}
     digests = {v: sorted(d for d in _digests(samples, v) if d) for v in variants}
     result["digests"] = digests
+    # What the perf test reported running on, per variant (empty for tests that do not say).
+    result["devices"] = {
+        v: sorted({s["device"] for s in samples if s["variant"] == v and "device" in s})
+        for v in variants
+    }
 
     def cmp(ref: str, cand: str) -> dict | None:
         if ref not in variants or cand not in variants:
