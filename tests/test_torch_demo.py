@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from isobench.demo.repo_builder import build_repo, load_series
+from isobench.demo.repo_builder import SeriesError, build_repo, load_series
 from tests.workflow_helpers import ROOT, copy_project, require_torch, snakemake
 
 SERIES = ROOT / "demo" / "torchkern" / "series.yaml"
@@ -64,6 +64,17 @@ def test_history_labels_and_task_list_match_the_series(built, tasks):
         assert task["perf_command"] == commit["benchmark"]
         assert task["perf_command"].split()[1] in KINDS
         assert (task["mode"], task["primary_metric"]) == ("latency", "test_avg_ms")
+
+
+@pytest.mark.parametrize(
+    "settings, match",
+    [({"task_decoys": -1}, "task_decoys"), ({"task_models": "tiny"}, "task_models")],
+)
+def test_malformed_task_settings_are_rejected(tmp_path, settings, match):
+    data = {**yaml.safe_load(SERIES.read_text()), **settings}
+    (tmp_path / "series.yaml").write_text(yaml.safe_dump(data))
+    with pytest.raises(SeriesError, match=match):
+        load_series(tmp_path / "series.yaml")
 
 
 def git(repo, *args: str, **kw) -> subprocess.CompletedProcess:

@@ -121,6 +121,14 @@ def _digests(samples: list[dict], variant: str) -> set:
     return {s["digest"] for s in samples if s["variant"] == variant and not s["error"]}
 
 
+def _devices(samples: list[dict], variants: list[str]) -> dict[str, list[str]]:
+    """What the perf test reported running on, per variant (empty for tests that do not say)."""
+    return {
+        v: sorted({s["device"] for s in samples if s["variant"] == v and "device" in s})
+        for v in variants
+    }
+
+
 def task_under_test(task: dict, synthesis: dict) -> tuple[dict, str | None]:
     """The task as its perf test measures it, and why the test is invalid (None if it is not).
 
@@ -207,11 +215,7 @@ def bench_attempt(
     result["summary"] = {v: stats.summarize(_values(samples, v, primary)) for v in variants}
     digests = {v: sorted(d for d in _digests(samples, v) if d) for v in variants}
     result["digests"] = digests
-    # What the perf test reported running on, per variant (empty for tests that do not say).
-    result["devices"] = {
-        v: sorted({s["device"] for s in samples if s["variant"] == v and "device" in s})
-        for v in variants
-    }
+    result["devices"] = _devices(samples, variants)
 
     def cmp(ref: str, cand: str) -> dict | None:
         if ref not in variants or cand not in variants:

@@ -106,7 +106,7 @@ class SeriesError(RuntimeError):
 
 
 def load_series(series_file: str | Path) -> dict:
-    """Read and validate the series; returns ``{"author": {...}, "commits": [entry, ...]}``.
+    """Read and validate the series: ``{"author": {...}, "commits": [entry, ...], "tasks": {...}}``.
 
     Every entry gets ``patch_path`` (the absolute patch path), a normalised ``message`` and
     ``None`` for the benchmark fields it does not have; ``tasks`` holds the task list's ``models``
@@ -126,6 +126,17 @@ def load_series(series_file: str | Path) -> dict:
         raise SeriesError(f"{series_file}: `author` needs a name and an email")
     if not data["commits"]:
         raise SeriesError(f"{series_file}: the series has no commits")
+    patch_dir = series_file.parent / "patches"
+    entries = [
+        _entry(raw, f"{series_file}, commit {index}", patch_dir)
+        for index, raw in enumerate(data["commits"], start=1)
+    ]
+    author = {"name": author["name"], "email": author["email"]}
+    return {"author": author, "commits": entries, "tasks": _task_settings(data, series_file)}
+
+
+def _task_settings(data: dict, series_file: Path) -> dict:
+    """The series' ``task_models`` and ``task_decoys`` (minserve's when it names none)."""
     tasks = {
         "models": data.get("task_models", TASK_MODELS),
         "decoys": data.get("task_decoys", TASK_DECOYS),
@@ -134,51 +145,49 @@ def load_series(series_file: str | Path) -> dict:
         raise SeriesError(f"{series_file}: `task_models` must be a list of strings")
     if not (type(tasks["decoys"]) is int and tasks["decoys"] >= 0):
         raise SeriesError(f"{series_file}: `task_decoys` must be a non-negative integer")
+    return tasks
 
-    patch_dir = series_file.parent / "patches"
-    entries = []
-    for index, raw in enumerate(data["commits"], start=1):
-        where = f"{series_file}, commit {index}"
-        if not isinstance(raw, dict):
-            raise SeriesError(f"{where}: expected a mapping")
-        for key in ("patch", "subject", "date", "label", "module"):
-            if not isinstance(raw.get(key), str) or not raw[key].strip():
-                raise SeriesError(f"{where}: `{key}` is required (a non-empty string)")
-        where = f"{series_file}, commit {index} ({raw['patch']})"
-        if "\n" in raw["subject"]:
-            raise SeriesError(f"{where}: the subject must be one line")
-        if raw["label"] not in LABELS:
-            raise SeriesError(f"{where}: label {raw['label']!r} is not one of {', '.join(LABELS)}")
-        try:
-            datetime.fromisoformat(raw["date"])
-        except ValueError as exc:
-            raise SeriesError(f"{where}: date {raw['date']!r} is not ISO 8601") from exc
-        entry = {
-            "patch": raw["patch"],
-            "patch_path": (patch_dir / raw["patch"]).resolve(),
-            "subject": raw["subject"].strip(),
-            "body": raw.get("body") or "",
-            "date": raw["date"],
-            "label": raw["label"],
-            "module": raw["module"],
-            "benchmark": raw.get("benchmark"),
-            "mode": raw.get("mode"),
-            "primary_metric": raw.get("primary_metric"),
-        }
-        if entry["label"] in BENCHMARKED:
-            for key in ("benchmark", "mode", "primary_metric"):
-                if not entry[key]:
-                    raise SeriesError(f"{where}: a {entry['label']} commit needs `{key}`")
-            if entry["mode"] not in MODES:
-                raise SeriesError(f"{where}: mode {entry['mode']!r} is not one of {MODES}")
-            if entry["primary_metric"] not in METRICS:
-                raise SeriesError(
-                    f"{where}: primary_metric {entry['primary_metric']!r} is not one of {METRICS}"
-                )
-        entry["message"] = _message(entry["subject"], entry["body"])
-        entries.append(entry)
-    author = {"name": author["name"], "email": author["email"]}
-    return {"author": author, "commits": entries, "tasks": tasks}
+
+def _entry(raw: object, where: str, patch_dir: Path) -> dict:
+    """One validated commit entry of the series (``where`` names it in errors)."""
+    if not isinstance(raw, dict):
+        raise SeriesError(f"{where}: expected a mapping")
+    for key in ("patch", "subject", "date", "label", "module"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise SeriesError(f"{where}: `{key}` is required (a non-empty string)")
+    where = f"{where} ({raw['patch']})"
+    if "\n" in raw["subject"]:
+        raise SeriesError(f"{where}: the subject must be one line")
+    if raw["label"] not in LABELS:
+        raise SeriesError(f"{where}: label {raw['label']!r} is not one of {', '.join(LABELS)}")
+    try:
+        datetime.fromisoformat(raw["date"])
+    except ValueError as exc:
+        raise SeriesError(f"{where}: date {raw['date']!r} is not ISO 8601") from exc
+    entry = {
+        "patch": raw["patch"],
+        "patch_path": (patch_dir / raw["patch"]).resolve(),
+        "subject": raw["subject"].strip(),
+        "body": raw.get("body") or "",
+        "date": raw["date"],
+        "label": raw["label"],
+        "module": raw["module"],
+        "benchmark": raw.get("benchmark"),
+        "mode": raw.get("mode"),
+        "primary_metric": raw.get("primary_metric"),
+    }
+    if entry["label"] in BENCHMARKED:
+        for key in ("benchmark", "mode", "primary_metric"):
+            if not entry[key]:
+                raise SeriesError(f"{where}: a {entry['label']} commit needs `{key}`")
+        if entry["mode"] not in MODES:
+            raise SeriesError(f"{where}: mode {entry['mode']!r} is not one of {MODES}")
+        if entry["primary_metric"] not in METRICS:
+            raise SeriesError(
+                f"{where}: primary_metric {entry['primary_metric']!r} is not one of {METRICS}"
+            )
+    entry["message"] = _message(entry["subject"], entry["body"])
+    return entry
 
 
 def series_labels(series_file: str | Path) -> list[dict]:
