@@ -1,6 +1,6 @@
 """The Python half of benchmarks/gpu_check.sh: the study's config, and the report of its results.
 
-    python benchmarks/gpu_check.py config STUDY_DIR --gpus 1 [--repetitions 4] [--tasks N]
+    python benchmarks/gpu_check.py config STUDY_DIR --gpus 1 [--repetitions 3] [--tasks N]
     python benchmarks/gpu_check.py report STUDY_DIR [--wall-s S] [--budget-s S]
 
 ``config`` writes ``STUDY_DIR/gpu-check.yaml`` from config/torch-demo.yaml (in STUDY_DIR, a copy
@@ -85,7 +85,7 @@ def speedup_lines(results: Path) -> list[str]:
             task = json.loads((results / "tasks" / row.repo / row.commit / "task.json").read_text())
             valid = "human-valid" if row.human_valid else "NOT human-valid"
             lines.append(
-                f"  {row.instance_id}  {task['perf_command']:<28} {row.task_human_speedup:6.2f}x"
+                f"  {row.instance_id}  {task['perf_command']:<30} {row.task_human_speedup:6.2f}x"
                 f"  [{row.task_human_ci_low:.2f}, {row.task_human_ci_high:.2f}]"
                 f"  p={row.task_human_p:.1e}  {valid}"
             )
@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     config = sub.add_parser("config", help="write the study config into STUDY_DIR")
     config.add_argument("study", type=Path)
     config.add_argument("--gpus", type=int, choices=(0, 1), required=True)
-    config.add_argument("--repetitions", type=int, default=4)
+    config.add_argument("--repetitions", type=int, default=3)
     config.add_argument("--tasks", type=int, default=0, help="only the first N tasks (0: all)")
     rep = sub.add_parser("report", help="print the report of a finished study")
     rep.add_argument("study", type=Path)

@@ -14,7 +14,7 @@
 # never into that python. Everything happens in a temporary copy of the project; the checkout's
 # results/ is not touched. benchmarks/README.md says more.
 #
-# Environment: PYTHON (python3), GPU_CHECK_REPETITIONS (4 timed rounds), GPU_CHECK_TASKS (0: all
+# Environment: PYTHON (python3), GPU_CHECK_REPETITIONS (3 timed rounds), GPU_CHECK_TASKS (0: all
 # tasks; N: the first N), GPU_CHECK_BUDGET_S (300: the study is stopped when it would run past
 # it), GPU_CHECK_KEEP (a folder to keep the study in), ISOBENCH_WHEELS (the wheels, .whl).
 set -euo pipefail
@@ -22,7 +22,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 PY=${PYTHON:-python3}
 WHEELS=${ISOBENCH_WHEELS:-$ROOT/.whl}
-REPETITIONS=${GPU_CHECK_REPETITIONS:-4}
+REPETITIONS=${GPU_CHECK_REPETITIONS:-3}
 TASKS=${GPU_CHECK_TASKS:-0}
 BUDGET_S=${GPU_CHECK_BUDGET_S:-300}
 START_S=$(date +%s)
