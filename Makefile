@@ -39,10 +39,13 @@ format: setup
 	$(BIN)/ruff check --fix isobench scripts tests benchmarks
 	$(BIN)/snakefmt Snakefile rules
 
+# setuptools is pinned too (torch needs it); torch's local build label (+cpu) is dropped, so the
+# pin is torch==2.13.0 and pip takes this machine's build of it (a CPU wheel from its disk).
 lock: setup  ## re-pin: write the current environment to requirements.lock
 	{ echo "# Exact pins of the whole environment (runtime + dev tools), from 'make lock'."; \
 	  echo "# Install with: pip install -r requirements.lock && pip install --no-deps -e ."; \
-	  $(BIN)/python -m pip freeze --exclude-editable | grep -v -i '^isobench'; } > requirements.lock
+	  $(BIN)/python -m pip freeze --all --exclude-editable | grep -v -i -E '^(isobench|pip)==' \
+	    | sed -E 's/^(torch==[^+]+)\+.*/\1/'; } > requirements.lock
 
 paper: setup  ## the paper's tables and figures from its published per-task results
 	$(BIN)/snakemake --cores 1 paper

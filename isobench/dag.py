@@ -128,7 +128,9 @@ class Study:
             if self.mining_llm:
                 records.append(f"results/mining/{repo}/summary.json")
             if self.synthesis_llm:
-                records += [f"results/tasks/{repo}/{e.commit}/synthesis.json" for e in self.tasks[repo]]
+                records += [
+                    f"results/tasks/{repo}/{e.commit}/synthesis.json" for e in self.tasks[repo]
+                ]
             if self.judge:
                 records += self.attempt_files(repo, JUDGE)
         return records
@@ -150,9 +152,15 @@ class Study:
                 entry["prediction_digest"] = self.prediction_digest(agent, repo, commit, k)
             return entry
         entry = {key: v for key, v in agent.items() if key != "attempts"}
-        entry["run_dir"] = RUN.format(agent=agent_id, repo=repo, commit=commit, k=k)[: -len("/run.json")]
+        entry["run_dir"] = RUN.format(agent=agent_id, repo=repo, commit=commit, k=k)[
+            : -len("/run.json")
+        ]
         if agent["adapter"] == "mini":
-            shared = {key: v for key, v in (self.config.get("llm") or {}).items() if key in LLM_CLIENT_KEYS}
+            shared = {
+                key: v
+                for key, v in (self.config.get("llm") or {}).items()
+                if key in LLM_CLIENT_KEYS
+            }
             entry["llm"] = {**shared, **(agent.get("llm") or {})}
         return entry
 

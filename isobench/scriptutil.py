@@ -50,5 +50,7 @@ def run_rule(functions: dict, smk) -> None:
     try:
         main = functions[smk.rule]
     except KeyError:
-        raise SystemExit(f"no function for rule {smk.rule!r}; known: {', '.join(functions)}") from None
+        raise SystemExit(
+            f"no function for rule {smk.rule!r}; known: {', '.join(functions)}"
+        ) from None
     run_script(main, smk)

@@ -20,7 +20,10 @@ def main(input, output, params, client=None, gpus: int = 0):
         repo = Path(read_json(input.repo)["path"])
         llm = params.llm
         settings = ExecutorSettings(
-            llm["executor"], int(llm["cpu_threads"]), llm["docker"], f"synthesis/{task['instance_id']}"
+            llm["executor"],
+            int(llm["cpu_threads"]),
+            llm["docker"],
+            f"synthesis/{task['instance_id']}",
         )
         with open_executor(settings, repo, None, read_json(input.env), gpus) as executor:
             text, record = llm_perf_test(

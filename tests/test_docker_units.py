@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from isobench.bench import images, rebuild, serving
-from isobench.bench.docker import gpu_device_requests, parse_nvidia_smi_csv
+from isobench.bench.docker import gpu_device_requests
+from isobench.bench.gpu import parse_nvidia_smi_csv
 
 ROOT = Path(__file__).resolve().parent.parent
 

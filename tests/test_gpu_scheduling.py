@@ -89,6 +89,18 @@ def _gpu_toy(tmp_path):
     return toy
 
 
+# In the format of `nvidia-smi --query-gpu=<NVIDIA_SMI_QUERY> --format=csv -i 7` (hand-written);
+# the stand-in answers only for device 7, as the real one answers only for a device it has.
+FAKE_NVIDIA_SMI = """#!/bin/sh
+case " $* " in *" -i 7 "*) ;; *) echo "No devices were found" >&2; exit 6;; esac
+echo "name, uuid, pci.bus_id, driver_version, memory.total [MiB], clocks.current.sm [MHz], \
+clocks.current.memory [MHz], clocks.max.sm [MHz], clocks.max.memory [MHz], power.limit [W], \
+temperature.gpu"
+echo "NVIDIA H200, GPU-0f1e, 00000000:19:00.0, 580.159.03, 143771 MiB, 1980 MHz, 3201 MHz, \
+1980 MHz, 3201 MHz, 700.00 W, 31"
+"""
+
+
 def test_bench_of_a_gpu_repository_requests_a_gpu_and_sees_one_device(tmp_path):
     toy = _gpu_toy(tmp_path)
     target = f"results/bench/oracle/toy/{toy['fast']}/1.json"
@@ -96,13 +108,25 @@ def test_bench_of_a_gpu_repository_requests_a_gpu_and_sees_one_device(tmp_path):
     assert dry.returncode == 0, dry.stderr[-3000:]
     bench_block = dry.stdout.split("rule bench:")[1].split("\n\n")[0]
     assert "gpu=1" in bench_block
-    # a machine whose only visible device is 7: the benchmark processes see exactly that one
+    # a machine whose only visible device is 7: the benchmark processes see exactly that one,
+    # and the result records nvidia-smi's description of it
+    fake_bin = tmp_path / "fake-bin"
+    fake_bin.mkdir()
+    (fake_bin / "nvidia-smi").write_text(FAKE_NVIDIA_SMI)
+    (fake_bin / "nvidia-smi").chmod(0o755)
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": "7", "TMPDIR": str(tmp_path)}
+    env["PATH"] = f"{fake_bin}{os.pathsep}{env['PATH']}"
     proc = snakemake(tmp_path, "--cores", "2", target, env=env, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     bench = json.loads((tmp_path / target).read_text())
     assert bench["status"] == "passed"
     assert bench["host"]["gpu"] == "7"
+    [gpu] = bench["gpu"]
+    assert (gpu["name"], gpu["driver_version"], gpu["memory_total_mib"]) == (
+        "NVIDIA H200",
+        "580.159.03",
+        143771.0,
+    )
 
 
 def test_gpu_task_without_a_gpu_fails_the_job_with_the_fix(tmp_path):

@@ -492,6 +492,19 @@ def test_no_digest(text):
     assert metrics.parse_output_digest(text) is None
 
 
+def test_reported_device_comes_from_the_contract_line():
+    text = (
+        '{"device": "not a contract line"}\n'
+        '{"avg_ms": 1.0, "device": "cpu"}\n'
+        '{"avg_ms": 0.5, "result_digest": "ab", "device": " NVIDIA H200 "}\n'
+    )
+    assert metrics.parse_reported_device(text) == "NVIDIA H200"
+    # the last contract line decides, even when it names no device
+    assert metrics.parse_reported_device(text + '{"avg_ms": 0.4}\n') is None
+    assert metrics.parse_reported_device("Avg latency: 0.2 seconds\n") is None
+    assert metrics.parse_reported_device('{"avg_ms": 1.0, "device": 3}\n') is None
+
+
 # --- directions ------------------------------------------------------------------------------
 
 

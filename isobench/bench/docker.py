@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from isobench.bench.dockerd import DockerUnavailable, connect, docker_call
+from isobench.bench.gpu import NVIDIA_SMI_QUERY, parse_nvidia_smi_csv
 from isobench.bench.images import ImageError, image_id
 from isobench.bench.process import RunResult
 from isobench.bench.rebuild import needs_rebuild, patch_paths
@@ -42,11 +43,6 @@ TIMEOUT_EXIT_CODES = (
     124,
     137,
 )  # timeout's own code, and SIGKILL (timeout -s KILL kills itself too)
-# Queried once per job when it has a GPU; parse_nvidia_smi_csv reads the answer.
-NVIDIA_SMI_QUERY = (
-    "name,uuid,pci.bus_id,driver_version,memory.total,clocks.sm,clocks.mem,"
-    "clocks.max.sm,clocks.max.mem,power.limit,temperature.gpu"
-)
 
 
 @dataclass(frozen=True)
@@ -123,45 +119,6 @@ def gpu_device_requests(gpus: int, visible: str | None = None) -> list:
     if ids:
         return [DeviceRequest(device_ids=ids[:gpus], capabilities=[["gpu"]])]
     return [DeviceRequest(count=gpus, capabilities=[["gpu"]])]
-
-
-def _number(value: str) -> float | str | None:
-    value = value.strip()
-    if not value or value.startswith("[") or value in ("N/A", "Not Supported"):
-        return None
-    try:
-        return float(value.split()[0])
-    except ValueError:
-        return value
-
-
-def parse_nvidia_smi_csv(text: str) -> list[dict]:
-    """Rows of ``nvidia-smi --query-gpu=... --format=csv``: one dict per GPU.
-
-    Header ``memory.total [MiB]`` becomes key ``memory_total_mib`` with a number; fields without
-    a unit (name, uuid, driver_version) stay strings; ``[N/A]`` / ``[Not Supported]`` are None.
-    """
-    lines = [line for line in text.strip().splitlines() if line.strip()]
-    if not lines:
-        return []
-    keys: list[tuple[str, bool]] = []
-    for head in (h.strip() for h in lines[0].split(",")):
-        name, _, unit = head.partition(" [")
-        key = name.strip().replace(".", "_").replace(" ", "_")
-        unit = unit.rstrip("]").strip().lower().replace("%", "pct").replace(" ", "")
-        keys.append((f"{key}_{unit}" if unit else key, bool(unit)))
-    rows = []
-    for line in lines[1:]:
-        values = [v.strip() for v in line.split(",")]
-        if len(values) != len(keys):
-            continue
-        rows.append(
-            {
-                key: (_number(value) if numeric else value)
-                for (key, numeric), value in zip(keys, values, strict=True)
-            }
-        )
-    return rows
 
 
 class DockerExecutor(TreeExecutor):
@@ -248,7 +205,9 @@ class DockerExecutor(TreeExecutor):
         if self.settings.ipc:
             kwargs["ipc_mode"] = self.settings.ipc
         # The leased device, else what the scheduler made visible (a job started by hand).
-        requests = gpu_device_requests(self.gpus, self.gpu or os.environ.get("CUDA_VISIBLE_DEVICES"))
+        requests = gpu_device_requests(
+            self.gpus, self.gpu or os.environ.get("CUDA_VISIBLE_DEVICES")
+        )
         if requests:
             kwargs["device_requests"] = requests
         self.container = docker_call(self.client.containers.run, self.image_id, **kwargs)

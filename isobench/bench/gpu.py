@@ -8,6 +8,9 @@ released by the kernel even when the job is killed) and hands only that device t
 
 Under SLURM, `--gpus=1` makes CUDA_VISIBLE_DEVICES name the one allocated device, so the lease
 takes exactly that one.
+
+The device's nvidia-smi metadata (name, driver, clocks, memory) goes into every bench result of a
+GPU job: `nvidia_smi_info` for the local executor, the same query inside the container for docker.
 """
 
 from __future__ import annotations
@@ -26,6 +29,68 @@ from isobench.errors import InfrastructureError
 
 class NoGPUError(InfrastructureError):
     pass
+
+
+# Queried once per job when it has a GPU; parse_nvidia_smi_csv reads the answer.
+NVIDIA_SMI_QUERY = (
+    "name,uuid,pci.bus_id,driver_version,memory.total,clocks.sm,clocks.mem,"
+    "clocks.max.sm,clocks.max.mem,power.limit,temperature.gpu"
+)
+
+
+def _number(value: str) -> float | str | None:
+    value = value.strip()
+    if not value or value.startswith("[") or value in ("N/A", "Not Supported"):
+        return None
+    try:
+        return float(value.split()[0])
+    except ValueError:
+        return value
+
+
+def parse_nvidia_smi_csv(text: str) -> list[dict]:
+    """Rows of ``nvidia-smi --query-gpu=... --format=csv``: one dict per GPU.
+
+    Header ``memory.total [MiB]`` becomes key ``memory_total_mib`` with a number; fields without
+    a unit (name, uuid, driver_version) stay strings; ``[N/A]`` / ``[Not Supported]`` are None.
+    """
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if not lines:
+        return []
+    keys: list[tuple[str, bool]] = []
+    for head in (h.strip() for h in lines[0].split(",")):
+        name, _, unit = head.partition(" [")
+        key = name.strip().replace(".", "_").replace(" ", "_")
+        unit = unit.rstrip("]").strip().lower().replace("%", "pct").replace(" ", "")
+        keys.append((f"{key}_{unit}" if unit else key, bool(unit)))
+    rows = []
+    for line in lines[1:]:
+        values = [v.strip() for v in line.split(",")]
+        if len(values) != len(keys):
+            continue
+        rows.append(
+            {
+                key: (_number(value) if numeric else value)
+                for (key, numeric), value in zip(keys, values, strict=True)
+            }
+        )
+    return rows
+
+
+def nvidia_smi_info(device: str, env: dict | None = None) -> list[dict]:
+    """Name, driver, clocks and memory of ``device`` (an index or uuid) from nvidia-smi on this host.
+
+    Never raises: a missing or failing nvidia-smi gives one row with an ``error``.
+    """
+    argv = ["nvidia-smi", f"--query-gpu={NVIDIA_SMI_QUERY}", "--format=csv", "-i", device]
+    try:
+        proc = subprocess.run(argv, capture_output=True, text=True, timeout=30, env=env)
+    except (OSError, subprocess.TimeoutExpired) as err:
+        return [{"error": f"nvidia-smi: {err}"}]
+    if proc.returncode != 0:
+        output = (proc.stdout + proc.stderr)[-500:]
+        return [{"error": f"nvidia-smi exit code {proc.returncode}", "output": output}]
+    return parse_nvidia_smi_csv(proc.stdout)
 
 
 def visible_devices(environ: dict | None = None) -> list[str]:

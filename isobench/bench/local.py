@@ -6,6 +6,7 @@ import os
 import sys
 from pathlib import Path
 
+from isobench.bench.gpu import nvidia_smi_info
 from isobench.bench.process import RunResult, run_command
 from isobench.bench.trees import TreeExecutor, benchmark_variables
 from isobench.secrets import scrubbed_env
@@ -32,6 +33,10 @@ class LocalExecutor(TreeExecutor):
             # Only the leased device: a benchmark must not see (or load) another job's GPU.
             env["CUDA_VISIBLE_DEVICES"] = gpu
         self.env = env
+
+    def result_extras(self) -> dict:
+        """nvidia-smi's name, driver, clocks and memory of the leased GPU."""
+        return {} if self.gpu is None else {"gpu": nvidia_smi_info(self.gpu, self.env)}
 
     def run(self, variant: str, timeout_s: float) -> RunResult:
         return run_command(

@@ -53,7 +53,8 @@ Canonical keys (``METRIC_DIRECTIONS`` lists them all):
   ``decode_median_latency_ms``, ``decode_median_throughput_tok_s``, ``total_latency_ms``,
   ``total_throughput_tok_s``;
 * JSON-line perf tests: ``test_avg_ms``, ``test_p50_ms``, ``test_p95_ms`` (from the last line
-  whose JSON object has a finite numeric ``avg_ms``; the line is taken as a whole).
+  whose JSON object has a finite numeric ``avg_ms``; the line is taken as a whole); the device
+  that line names is ``parse_reported_device``'s.
 
 Generic names never replace a canonical key, and their direction is read from the name
 (:func:`metric_direction`: ``*_ms``, ``*_s``, ``*time*``, ``*latency*`` are lower-is-better,
@@ -474,6 +475,21 @@ def parse_output_digest(text: str) -> str | None:
     if last_marker is not None and _HEX.match(last_marker):
         return last_marker.lower()
     return json_digest
+
+
+def parse_reported_device(text: str) -> str | None:
+    """The ``device`` a JSON-line perf test says it ran on (``"cpu"``, a CUDA device name), or None.
+
+    Read from the same line as the contract's metrics: the last JSON object with a numeric
+    ``avg_ms``.
+    """
+    device = None
+    for line in _lines(text):
+        obj = _json_object(line)
+        if obj is not None and _json_number(obj.get("avg_ms")) is not None:
+            value = obj.get("device")
+            device = value.strip() if isinstance(value, str) and value.strip() else None
+    return device
 
 
 # --------------------------------------------------------------------------------------------

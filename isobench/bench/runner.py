@@ -12,7 +12,7 @@ import platform
 from dataclasses import dataclass
 
 from isobench.bench import serving
-from isobench.bench.metrics import parse_metrics, parse_output_digest
+from isobench.bench.metrics import parse_metrics, parse_output_digest, parse_reported_device
 from isobench.scoring import stats
 from isobench.secrets import redact
 
@@ -52,6 +52,9 @@ def _sample(variant: str, rnd: int, warm: bool, res, primary: str, mode: str | N
         "digest": parse_output_digest(res.output),
         "error": error,
     }
+    device = parse_reported_device(res.output)
+    if device is not None:  # the device a JSON-line perf test ran on
+        sample["device"] = device
     if error:
         sample["output_tail"] = redact(res.output[-OUTPUT_TAIL:])
     return sample
@@ -117,6 +120,14 @@ def paired_values(samples: list[dict], ref: str, cand: str, primary: str) -> tup
 
 def _digests(samples: list[dict], variant: str) -> set:
     return {s["digest"] for s in samples if s["variant"] == variant and not s["error"]}
+
+
+def _devices(samples: list[dict], variants: list[str]) -> dict[str, list[str]]:
+    """What the perf test reported running on, per variant (empty for tests that do not say)."""
+    return {
+        v: sorted({s["device"] for s in samples if s["variant"] == v and "device" in s})
+        for v in variants
+    }
 
 
 def task_under_test(task: dict, synthesis: dict) -> tuple[dict, str | None]:
@@ -278,6 +289,7 @@ def bench_attempt(
         samples=samples,
         summary={v: stats.summarize(_values(samples, v, primary)) for v in variants},
         digests=digests,
+        devices=_devices(samples, variants),
         speedups=_speedups(samples, variants, task, settings),
         equivalence={"human_matches_base": human_equivalent, "agent_matches_base": None},
         **executor.result_extras(),

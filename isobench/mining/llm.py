@@ -139,6 +139,7 @@ def llm_classifier(client, model: str, repo: str | Path) -> Callable[[dict], tup
     ``False`` with reason ``unparsable`` (not a perf commit, visibly so). A root commit has no
     diff to judge and costs no call.
     """
+
     def classify(commit: dict) -> tuple[bool, str, dict]:
         if commit["parent"] is None:
             return False, "root commit: no parent to compare against", {}

@@ -3,6 +3,8 @@
 The series file (``demo/minserve/series.yaml``) lists the commits in order::
 
     author: {name: "Minserve Developers", email: "dev@minserve.invalid"}
+    task_models: [minserve-tiny]  # optional: the task list's `models` (default minserve's)
+    task_decoys: 2                # optional: how many decoys the task list includes (default 2)
     commits:
       - patch: 0001-initial.diff   # relative to <series dir>/patches/
         subject: "Start minserve"
@@ -14,6 +16,9 @@ The series file (``demo/minserve/series.yaml``) lists the commits in order::
         benchmark: "python benchmarks/benchmark_latency.py ..."   # perf and decoy only
         mode: latency                                              # perf and decoy only
         primary_metric: latency_avg_ms                             # perf and decoy only
+
+(``test_avg_ms`` is the metric of a perf test that prints the JSON-line contract, as the torchkern
+demo's do.)
 
 Each patch is applied with ``git apply --index`` and committed with the series' author as author
 and committer, the entry's date as both dates, and a message normalised to ``subject`` (plus a
@@ -31,7 +36,6 @@ Command line::
 from __future__ import annotations
 
 import argparse
-import csv
 import os
 import shutil
 import subprocess
@@ -42,6 +46,14 @@ from datetime import datetime
 from pathlib import Path
 
 import yaml
+
+from isobench.repos.task_list import (
+    TASK_DECOYS,
+    TASK_MODELS,
+    task_entries,
+    write_labels_csv,
+    write_tasks_yaml,
+)
 
 __all__ = [
     "LABELS",
@@ -57,18 +69,16 @@ __all__ = [
 ]
 
 LABELS = ("perf", "decoy", "feature", "fix", "docs", "test", "refactor")
-MODES = ("latency", "throughput", "serving")
+MODES = ("latency", "throughput", "serving", "generic")
 METRICS = (
     "latency_avg_ms",
     "throughput_tok_s",
     "ttft_mean_ms",
     "tpot_mean_ms",
     "request_throughput_req_s",
+    "test_avg_ms",
 )
 BENCHMARKED = ("perf", "decoy")
-# How many decoys (the first ones in series order) the demo's task list includes.
-TASK_DECOYS = 2
-TASK_MODELS = ["minserve-tiny"]
 
 _GIT_CONFIG = {
     "init.defaultBranch": "main",
@@ -96,10 +106,11 @@ class SeriesError(RuntimeError):
 
 
 def load_series(series_file: str | Path) -> dict:
-    """Read and validate the series; returns ``{"author": {...}, "commits": [entry, ...]}``.
+    """Read and validate the series: ``{"author": {...}, "commits": [entry, ...], "tasks": {...}}``.
 
     Every entry gets ``patch_path`` (the absolute patch path), a normalised ``message`` and
-    ``None`` for the benchmark fields it does not have.
+    ``None`` for the benchmark fields it does not have; ``tasks`` holds the task list's ``models``
+    and ``decoys`` (``task_models``, ``task_decoys``).
     """
     series_file = Path(series_file)
     if not series_file.is_file():
@@ -115,50 +126,68 @@ def load_series(series_file: str | Path) -> dict:
         raise SeriesError(f"{series_file}: `author` needs a name and an email")
     if not data["commits"]:
         raise SeriesError(f"{series_file}: the series has no commits")
-
     patch_dir = series_file.parent / "patches"
-    entries = []
-    for index, raw in enumerate(data["commits"], start=1):
-        where = f"{series_file}, commit {index}"
-        if not isinstance(raw, dict):
-            raise SeriesError(f"{where}: expected a mapping")
-        for key in ("patch", "subject", "date", "label", "module"):
-            if not isinstance(raw.get(key), str) or not raw[key].strip():
-                raise SeriesError(f"{where}: `{key}` is required (a non-empty string)")
-        where = f"{series_file}, commit {index} ({raw['patch']})"
-        if "\n" in raw["subject"]:
-            raise SeriesError(f"{where}: the subject must be one line")
-        if raw["label"] not in LABELS:
-            raise SeriesError(f"{where}: label {raw['label']!r} is not one of {', '.join(LABELS)}")
-        try:
-            datetime.fromisoformat(raw["date"])
-        except ValueError as exc:
-            raise SeriesError(f"{where}: date {raw['date']!r} is not ISO 8601") from exc
-        entry = {
-            "patch": raw["patch"],
-            "patch_path": (patch_dir / raw["patch"]).resolve(),
-            "subject": raw["subject"].strip(),
-            "body": raw.get("body") or "",
-            "date": raw["date"],
-            "label": raw["label"],
-            "module": raw["module"],
-            "benchmark": raw.get("benchmark"),
-            "mode": raw.get("mode"),
-            "primary_metric": raw.get("primary_metric"),
-        }
-        if entry["label"] in BENCHMARKED:
-            for key in ("benchmark", "mode", "primary_metric"):
-                if not entry[key]:
-                    raise SeriesError(f"{where}: a {entry['label']} commit needs `{key}`")
-            if entry["mode"] not in MODES:
-                raise SeriesError(f"{where}: mode {entry['mode']!r} is not one of {MODES}")
-            if entry["primary_metric"] not in METRICS:
-                raise SeriesError(
-                    f"{where}: primary_metric {entry['primary_metric']!r} is not one of {METRICS}"
-                )
-        entry["message"] = _message(entry["subject"], entry["body"])
-        entries.append(entry)
-    return {"author": {"name": author["name"], "email": author["email"]}, "commits": entries}
+    entries = [
+        _entry(raw, f"{series_file}, commit {index}", patch_dir)
+        for index, raw in enumerate(data["commits"], start=1)
+    ]
+    author = {"name": author["name"], "email": author["email"]}
+    return {"author": author, "commits": entries, "tasks": _task_settings(data, series_file)}
+
+
+def _task_settings(data: dict, series_file: Path) -> dict:
+    """The series' ``task_models`` and ``task_decoys`` (minserve's when it names none)."""
+    tasks = {
+        "models": data.get("task_models", TASK_MODELS),
+        "decoys": data.get("task_decoys", TASK_DECOYS),
+    }
+    if not (isinstance(tasks["models"], list) and all(isinstance(m, str) for m in tasks["models"])):
+        raise SeriesError(f"{series_file}: `task_models` must be a list of strings")
+    if not (type(tasks["decoys"]) is int and tasks["decoys"] >= 0):
+        raise SeriesError(f"{series_file}: `task_decoys` must be a non-negative integer")
+    return tasks
+
+
+def _entry(raw: object, where: str, patch_dir: Path) -> dict:
+    """One validated commit entry of the series (``where`` names it in errors)."""
+    if not isinstance(raw, dict):
+        raise SeriesError(f"{where}: expected a mapping")
+    for key in ("patch", "subject", "date", "label", "module"):
+        if not isinstance(raw.get(key), str) or not raw[key].strip():
+            raise SeriesError(f"{where}: `{key}` is required (a non-empty string)")
+    where = f"{where} ({raw['patch']})"
+    if "\n" in raw["subject"]:
+        raise SeriesError(f"{where}: the subject must be one line")
+    if raw["label"] not in LABELS:
+        raise SeriesError(f"{where}: label {raw['label']!r} is not one of {', '.join(LABELS)}")
+    try:
+        datetime.fromisoformat(raw["date"])
+    except ValueError as exc:
+        raise SeriesError(f"{where}: date {raw['date']!r} is not ISO 8601") from exc
+    entry = {
+        "patch": raw["patch"],
+        "patch_path": (patch_dir / raw["patch"]).resolve(),
+        "subject": raw["subject"].strip(),
+        "body": raw.get("body") or "",
+        "date": raw["date"],
+        "label": raw["label"],
+        "module": raw["module"],
+        "benchmark": raw.get("benchmark"),
+        "mode": raw.get("mode"),
+        "primary_metric": raw.get("primary_metric"),
+    }
+    if entry["label"] in BENCHMARKED:
+        for key in ("benchmark", "mode", "primary_metric"):
+            if not entry[key]:
+                raise SeriesError(f"{where}: a {entry['label']} commit needs `{key}`")
+        if entry["mode"] not in MODES:
+            raise SeriesError(f"{where}: mode {entry['mode']!r} is not one of {MODES}")
+        if entry["primary_metric"] not in METRICS:
+            raise SeriesError(
+                f"{where}: primary_metric {entry['primary_metric']!r} is not one of {METRICS}"
+            )
+    entry["message"] = _message(entry["subject"], entry["body"])
+    return entry
 
 
 def series_labels(series_file: str | Path) -> list[dict]:
@@ -335,55 +364,6 @@ def build_repo(series_file: str | Path, dest: str | Path) -> list[dict]:
             raise
 
 
-def task_entries(commits: Sequence[dict], decoys: int = TASK_DECOYS) -> list[dict]:
-    """The demo's task list: every perf commit plus the first ``decoys`` decoys, in series order."""
-    tasks = []
-    seen_decoys = 0
-    for commit in commits:
-        if commit["label"] == "decoy":
-            seen_decoys += 1
-            if seen_decoys > decoys:
-                continue
-        elif commit["label"] != "perf":
-            continue
-        tasks.append(
-            {
-                "commit": commit["sha"],
-                "perf_command": commit["benchmark"],
-                "mode": commit["mode"],
-                "primary_metric": commit["primary_metric"],
-                "models": list(TASK_MODELS),
-            }
-        )
-    return tasks
-
-
-def write_labels_csv(commits: Sequence[dict], path: str | Path) -> None:
-    """Ground truth ``sha,parent,subject,label,module`` (one row per commit, series order)."""
-    with open(path, "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh, lineterminator="\n")
-        writer.writerow(["sha", "parent", "subject", "label", "module"])
-        for c in commits:
-            writer.writerow([c["sha"], c["parent"] or "", c["subject"], c["label"], c["module"]])
-
-
-def write_tasks_yaml(commits: Sequence[dict], path: str | Path) -> None:
-    """Write the demo's task list (see ``task_entries``) with an explanatory header."""
-    header = (
-        "# Task list of the embedded demo (minserve): every perf commit of\n"
-        "# demo/minserve/series.yaml plus its first two decoys (commits that sound like\n"
-        "# performance work but do not change speed).  The base of each task is the\n"
-        "# commit's parent.  Generated; regenerate after editing the series with\n"
-        "#   python -m isobench.repos.demo demo/minserve/series.yaml <tmpdir> \\\n"
-        "#       --write-labels demo/minserve/labels.csv \\\n"
-        "#       --write-tasks config/commits/minserve.yaml\n"
-    )
-    body = yaml.safe_dump(
-        task_entries(commits), sort_keys=False, default_flow_style=None, width=1000
-    )
-    Path(path).write_text(header + body, encoding="utf-8")
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m isobench.repos.demo",
@@ -404,7 +384,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.write_labels:
         write_labels_csv(commits, args.write_labels)
     if args.write_tasks:
-        write_tasks_yaml(commits, args.write_tasks)
+        settings = load_series(args.series)["tasks"]
+        write_tasks_yaml(commits, args.write_tasks, args.series, settings)
     return 0
 
 

@@ -22,6 +22,21 @@ PROJECT_PARTS = (
 )
 
 
+def require_torch() -> None:
+    """Skip a test that needs torch when it is missing, except under CI (``CI`` set): fail there."""
+    import importlib.util
+    import os
+
+    import pytest
+
+    if importlib.util.find_spec("torch") is not None:
+        return
+    message = "torch is not installed: `make setup` (or pip install torch==2.13.0) installs it"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message}; under CI the torch demo must run, not skip")
+    pytest.skip(message)
+
+
 def copy_project(dest: Path) -> Path:
     for part in PROJECT_PARTS:
         src = ROOT / part
