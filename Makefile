@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 LLM_MODEL ?= anthropic/claude-sonnet-4-5
 LLM_STORE ?= .isobench-store
 
-.PHONY: setup demo test lint format lock paper clean llm-record llm-standins
+.PHONY: setup demo test test-fast lint format lock paper clean llm-record llm-standins
 
 $(BIN)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,13 @@ test: setup  ## lint + the whole test suite (unit, schema, DAG, end-to-end demo)
 	$(BIN)/snakefmt --check Snakefile rules
 	$(BIN)/snakemake --lint
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The fast lane: everything that starts no Snakemake, daemon, cluster or agent CLI (about a minute).
+FAST_TESTS ?= not e2e and not docker and not slurm and not agents
+
+test-fast: setup  ## lint + the tests that start no workflow, daemon, cluster or agent CLI
+	$(BIN)/ruff check isobench scripts tests benchmarks
+	$(BIN)/pytest -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check isobench scripts tests benchmarks

@@ -43,7 +43,7 @@ rule all:
     default_target: True
     input:
         "results/opt_at_k.csv",
-        STUDY.all_attempt_files(BENCH),
+        STUDY.all_attempt_files(BENCH_FILE),
         expand("results/mining/{repo}/candidates.jsonl", repo=REPOS),
         expand("results/dataset/{repo}.jsonl", repo=REPOS),
         "results/llm_costs.csv",

@@ -20,6 +20,7 @@ Only small YAML/JSON files are read here (no git, no network, no heavy imports).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,9 +32,9 @@ BUILTIN_ADAPTERS = ("oracle", "noop", "predictions")
 BUILTIN_AGENT_KEYS = ("id", "adapter", "model", "predictions")
 LLM_CLIENT_KEYS = ("mode", "store", "timeout_s", "max_retries", "prices")
 PROMPT = "config/prompts/{}.md"
-BENCH = "results/bench/{agent}/{repo}/{commit}/{k}.json"
-RUN = "results/runs/{agent}/{repo}/{commit}/{k}/run.json"
-JUDGE = "results/judge/{agent}/{repo}/{commit}/{k}.json"
+BENCH_FILE = "results/bench/{agent}/{repo}/{commit}/{k}.json"
+RUN_FILE = "results/runs/{agent}/{repo}/{commit}/{k}/run.json"
+JUDGE_FILE = "results/judge/{agent}/{repo}/{commit}/{k}.json"
 
 
 def uniform(function, values):
@@ -109,13 +110,16 @@ class Study:
             for k in self.attempts(a)
         ]
 
+    def task_records(self, repo: str) -> list[str]:
+        return [f"results/tasks/{repo}/{e.commit}/task.json" for e in self.tasks[repo]]
+
     def all_attempt_files(self, pattern: str) -> list[str]:
         return [path for repo in self.repos for path in self.attempt_files(repo, pattern)]
 
     def agent_runs(self, agent: str) -> list[str]:
         """Every attempt's run.json of one agent, over all repositories and tasks."""
         return [
-            RUN.format(agent=agent, repo=r, commit=e.commit, k=k)
+            RUN_FILE.format(agent=agent, repo=r, commit=e.commit, k=k)
             for r in self.repos
             for e in self.tasks[r]
             for k in self.attempts(agent)
@@ -132,8 +136,22 @@ class Study:
                     f"results/tasks/{repo}/{e.commit}/synthesis.json" for e in self.tasks[repo]
                 ]
             if self.judge:
-                records += self.attempt_files(repo, JUDGE)
+                records += self.attempt_files(repo, JUDGE_FILE)
         return records
+
+    # --- wildcards and per-job values ---------------------------------------------------------
+    def wildcard_pattern(self, name: str) -> str:
+        """The regular expression of the ``repo`` or ``agent`` wildcard: the configured names."""
+        names = self.repos if name == "repo" else list(self.agents)
+        return "|".join(re.escape(n) for n in names)
+
+    def per_agent(self, value_of):
+        """``value_of(agent)`` for a rule, as one plain value when every agent has the same."""
+        return uniform(lambda wc: value_of(wc.agent), map(value_of, self.agents))
+
+    def per_repo(self, value_of):
+        """``value_of(repo)`` for a rule, as one plain value when every repository has the same."""
+        return uniform(lambda wc: value_of(wc.repo), map(value_of, self.repos))
 
     # --- params: what changes an answer ------------------------------------------------------
     def prediction_digest(self, agent: dict, repo: str, commit: str, k: int) -> str:
@@ -152,7 +170,7 @@ class Study:
                 entry["prediction_digest"] = self.prediction_digest(agent, repo, commit, k)
             return entry
         entry = {key: v for key, v in agent.items() if key != "attempts"}
-        entry["run_dir"] = RUN.format(agent=agent_id, repo=repo, commit=commit, k=k)[
+        entry["run_dir"] = RUN_FILE.format(agent=agent_id, repo=repo, commit=commit, k=k)[
             : -len("/run.json")
         ]
         if agent["adapter"] == "mini":

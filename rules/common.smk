@@ -1,11 +1,10 @@
 # The config, validated (defaults filled in from the schema), and the input functions of every
 # stage: thin wrappers over isobench.dag.Study, where the tables and the re-run policy live and
 # are unit-tested. DAG-build time: only small YAML files are read (no git, no network).
-import re
-
 from snakemake.utils import validate
 
-from isobench.dag import BENCH, Study, uniform
+from isobench.dag import BENCH_FILE, JUDGE_FILE, RUN_FILE, Study
+from isobench.paper.sets import PAPER_SETS
 
 validate(config, "../config/schemas/config.schema.yaml")
 
@@ -18,15 +17,13 @@ SYNTHESIS_LLM = STUDY.synthesis_llm
 JUDGE = STUDY.judge
 EVALUATION = config["evaluation"]
 DOCKER = dict(EVALUATION.get("docker") or {})
-AGENT_LLM_SLOTS = uniform(
-    lambda wc: STUDY.llm_slots_of(wc.agent), (STUDY.llm_slots_of(a) for a in AGENTS)
-)
-BENCH_GPUS = uniform(lambda wc: STUDY.repo_gpus(wc.repo), map(STUDY.repo_gpus, REPOS))
+AGENT_LLM_SLOTS = STUDY.per_agent(STUDY.llm_slots_of)
+BENCH_GPUS = STUDY.per_repo(STUDY.repo_gpus)
 
 
 wildcard_constraints:
-    repo="|".join(re.escape(r) for r in REPOS),
-    agent="|".join(re.escape(a) for a in AGENTS),
+    repo=STUDY.wildcard_pattern("repo"),
+    agent=STUDY.wildcard_pattern("agent"),
     commit="[0-9a-f]{40}",
     k="[1-9][0-9]*",
 
@@ -64,10 +61,7 @@ def task_line(wildcards):
 
 
 def task_records(wildcards):
-    return [
-        f"results/tasks/{wildcards.repo}/{e.commit}/task.json"
-        for e in TASKS[wildcards.repo]
-    ]
+    return STUDY.task_records(wildcards.repo)
 
 
 def synthesis_inputs(wildcards):
@@ -101,15 +95,16 @@ def agent_runs(wildcards):
 
 
 def bench_files(wildcards):
-    return STUDY.attempt_files(wildcards.repo, BENCH)
+    return STUDY.attempt_files(wildcards.repo, BENCH_FILE)
 
 
 def run_files(wildcards):
-    return STUDY.attempt_files(
-        wildcards.repo, "results/runs/{agent}/{repo}/{commit}/{k}/run.json"
-    )
+    return STUDY.attempt_files(wildcards.repo, RUN_FILE)
+
+
+def paper_per_task(wildcards):
+    return STUDY.project_file(PAPER_SETS[wildcards.paper_dir])
 
 
 def judge_files(wildcards):
-    pattern = "results/judge/{agent}/{repo}/{commit}/{k}.json"
-    return STUDY.attempt_files(wildcards.repo, pattern) if JUDGE else []
+    return STUDY.attempt_files(wildcards.repo, JUDGE_FILE) if JUDGE else []

@@ -4,10 +4,6 @@
 from isobench.paper.sets import PAPER_SETS
 
 
-def paper_per_task(wildcards):
-    return STUDY.project_file(PAPER_SETS[wildcards.paper_dir])
-
-
 rule paper_tables:
     input:
         per_task=paper_per_task,

@@ -10,6 +10,24 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
+
+@pytest.fixture(scope="session")
+def fresh_project(tmp_path_factory):
+    """One copy of the project (as a fresh clone has it), shared by the tests that only dry-run
+    the workflow in it; a test that runs jobs or edits files makes its own copy."""
+    from tests.support.workflow_helpers import copy_project
+
+    return copy_project(tmp_path_factory.mktemp("fresh-project"))
+
+
+@pytest.fixture(autouse=True)
+def _marks_of_the_running_test(request, monkeypatch):
+    """The running test's marks, for the helpers that check them (tests/support/lanes.py)."""
+    from tests.support.lanes import MARKS_VARIABLE
+
+    monkeypatch.setenv(MARKS_VARIABLE, ",".join(m.name for m in request.node.iter_markers()))
+
+
 BENCH = """import hashlib, sys, time
 from work import compute, DELAY
 start = time.perf_counter()

@@ -506,6 +506,7 @@ def test_mini_without_a_model_is_a_config_error(task, toy_repo):
 # The toy study through Snakemake with a mini agent, K = 2
 
 
+@pytest.mark.e2e
 def test_toy_study_with_a_mini_agent(tmp_path, monkeypatch):
     (tmp_path / "study").mkdir()
     project = make_toy_project(tmp_path / "study", repetitions=2, broken=False)

@@ -19,6 +19,9 @@ from isobench.agents.base import run_record
 from isobench.agents.cli import resolve_command
 from tests.support.fake_provider import FakeProvider, Reply, ToolCall, has_tool_result, tool_names
 
+pytestmark = pytest.mark.agents
+
+
 ANTHROPIC_KEY = "sk-ant-test-0123456789abcdef"
 OPENAI_KEY = "sk-openai-test-0123456789abcdef"
 ENV_PROBE = (

@@ -31,6 +31,9 @@ from tests.support.fake_provider import (
 )
 from tests.support.procs import processes_with_argv
 
+pytestmark = pytest.mark.agents
+
+
 ROOT = Path(__file__).resolve().parent.parent
 OPENHANDS_PYTHON = ROOT / ".tools" / "openhands" / "bin" / "python"
 OPENAI_KEY = "sk-openai-test-0123456789abcdef"

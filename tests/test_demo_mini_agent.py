@@ -13,12 +13,16 @@ import re
 import shutil
 
 import pandas as pd
+import pytest
 import yaml
 
 from isobench import gitutil
 from isobench.io import read_json
 from tests.support.fake_provider import FakeProvider, Reply, ToolCall
 from tests.support.workflow_helpers import copy_project, mini_fake_agent, snakemake
+
+pytestmark = [pytest.mark.e2e]
+
 
 SUBMIT = "echo COMPLETE_TASK_AND_SUBMIT_FINAL_OUTPUT"
 TREE = "git rev-parse HEAD^{tree}"

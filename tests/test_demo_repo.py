@@ -226,6 +226,7 @@ def test_task_list_matches_the_series(built, tasks):
         assert task["models"] == ["minserve-tiny"]
 
 
+@pytest.mark.e2e
 def test_task_benchmarks_run_with_identical_outputs(built, tasks, tmp_path):
     dest, commits = built
     by_sha = {c["sha"]: c for c in commits}

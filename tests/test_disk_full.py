@@ -67,6 +67,7 @@ def test_write_json_on_a_full_disk_leaves_nothing(tmp_path):
         assert sorted(p.name for p in disk.iterdir()) == ["filler"]
 
 
+@pytest.mark.e2e
 def test_bench_result_on_a_full_disk_fails_the_job_and_a_rerun_completes(tmp_path):
     toy = make_toy_project(tmp_path, repetitions=2, broken=False)
     first = snakemake(tmp_path, "--cores", "2", "results/opt_at_k.csv")

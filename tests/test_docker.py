@@ -22,6 +22,8 @@ from isobench.bench.images import ImageError
 from isobench.bench.runner import BenchSettings, bench_attempt
 from tests.support.docker_helpers import daemon_or_skip, task_image
 
+pytestmark = pytest.mark.docker
+
 SETTINGS = BenchSettings(warmup=1, repetitions=2, timeout_s=30, bootstrap_resamples=200)
 PERF_TEST = "import subprocess, sys\nsys.exit(subprocess.call({command!r}, shell=True))\n"
 

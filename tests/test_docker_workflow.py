@@ -16,10 +16,15 @@ import time
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from isobench.bench.docker import LABEL_HOST
 from tests.support.docker_helpers import daemon_or_skip
+from tests.support.lanes import require_mark
 from tests.support.toy_project import make_toy_project
+
+pytestmark = [pytest.mark.e2e, pytest.mark.docker]
+
 
 TARGET = "results/scores/toy.csv"
 KEY = ["agent", "commit", "k"]
@@ -35,6 +40,7 @@ def _use_docker(workdir: Path) -> None:
 
 
 def _snakemake(workdir: Path, *args: str, env: dict | None = None, timeout: float = 600):
+    require_mark("e2e", "starts Snakemake")
     return subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
         cwd=workdir,
@@ -121,6 +127,7 @@ def test_daemon_gone_mid_run_keeps_results_and_a_rerun_resumes(tmp_path):
 
     proxy = start_proxy()
     bench_dir = toy["dir"] / "results" / "bench"
+    require_mark("e2e", "starts Snakemake")
     run = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1", TARGET],
         cwd=toy["dir"],

@@ -187,6 +187,7 @@ FIGURE_OUTPUTS = [
 ]
 
 
+@pytest.mark.e2e
 def test_snakemake_figures_target_on_fixture_scores(tmp_path):
     """The `figures` rules on hand-made score tables (upstream rules are not allowed to run)."""
     work = tmp_path / "work"

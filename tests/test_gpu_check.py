@@ -17,7 +17,7 @@ import sys
 import pytest
 import yaml
 
-from tests.workflow_helpers import ROOT, require_torch
+from tests.support.workflow_helpers import ROOT, require_torch
 
 SCRIPT = ROOT / "benchmarks" / "gpu_check.sh"
 

@@ -101,6 +101,7 @@ echo "NVIDIA H200, GPU-0f1e, 00000000:19:00.0, 580.159.03, 143771 MiB, 1980 MHz,
 """
 
 
+@pytest.mark.e2e
 def test_bench_of_a_gpu_repository_requests_a_gpu_and_sees_one_device(tmp_path):
     toy = _gpu_toy(tmp_path)
     target = f"results/bench/oracle/toy/{toy['fast']}/1.json"
@@ -129,6 +130,7 @@ def test_bench_of_a_gpu_repository_requests_a_gpu_and_sees_one_device(tmp_path):
     )
 
 
+@pytest.mark.e2e
 def test_gpu_task_without_a_gpu_fails_the_job_with_the_fix(tmp_path):
     toy = _gpu_toy(tmp_path)
     target = f"results/bench/oracle/toy/{toy['fast']}/1.json"

@@ -311,6 +311,7 @@ def _ensure_commit_lists(workdir: Path) -> None:
             path.write_text('- commit: "' + "0" * 40 + '"\n  perf_command: "true"\n')
 
 
+@pytest.mark.e2e
 def test_snakemake_paper_target(tmp_path):
     work = tmp_path / "work"
     work.mkdir()

@@ -95,7 +95,7 @@ def sandbox(tmp_path_factory):
 
 def _fill(command: str, box: dict) -> str:
     study = box["home"] / "studies" / "textlib"
-    command = command.replace("<name>", "textlib")
+    command = command.replace("<name>", "textlib").replace("<agent>", "oracle")
     replacements = {
         "DIR": str(study),
         "FILE": str(box["written"] / "my.yaml"),

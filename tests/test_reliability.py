@@ -10,7 +10,9 @@ import sys
 import time
 
 import pandas as pd
+import pytest
 
+from tests.support.lanes import require_mark
 from tests.support.toy_project import make_toy_project, write_predictions
 from tests.support.workflow_helpers import api_dry_run, dry_run_jobs, snakemake
 
@@ -18,6 +20,7 @@ MISSING = "d3b07384d113edec49eaa6238ad5ff00c0ffee42"
 CANARY = "sk-canary-0123456789abcdef0123456789abcdef"
 
 
+@pytest.mark.e2e
 def test_failing_task_is_a_status_row_and_secrets_stay_out(tmp_path):
     toy = make_toy_project(tmp_path)
     env = {**os.environ, "OPENAI_API_KEY": CANARY, "ISOBENCH_CANARY_TOKEN": CANARY}
@@ -43,6 +46,7 @@ def test_failing_task_is_a_status_row_and_secrets_stay_out(tmp_path):
                 assert CANARY not in path.read_bytes().decode(errors="replace"), path
 
 
+@pytest.mark.e2e
 def test_commit_not_in_repository_names_list_line_and_commit(tmp_path):
     make_toy_project(tmp_path, broken=False)
     commits = tmp_path / "config" / "commits" / "toy.yaml"
@@ -58,9 +62,11 @@ def test_commit_not_in_repository_names_list_line_and_commit(tmp_path):
     )
 
 
+@pytest.mark.e2e
 def test_kill_9_mid_job_leaves_no_partial_result_and_a_rerun_completes(tmp_path):
     toy = make_toy_project(tmp_path, delay=0.4, repetitions=6, broken=False)
     bench_dir = tmp_path / "results" / "bench"
+    require_mark("e2e", "starts Snakemake")
     proc = subprocess.Popen(
         [sys.executable, "-m", "snakemake", "--cores", "1", "results/opt_at_k.csv"],
         cwd=tmp_path,
@@ -88,6 +94,7 @@ def test_kill_9_mid_job_leaves_no_partial_result_and_a_rerun_completes(tmp_path)
     assert toy["fast"]
 
 
+@pytest.mark.e2e
 def test_mid_study_edits_rerun_only_what_they_change(tmp_path):
     toy = make_toy_project(tmp_path, predictions=True, repetitions=2, broken=False)
     first = snakemake(tmp_path, "--cores", "2")
@@ -119,6 +126,29 @@ def test_mid_study_edits_rerun_only_what_they_change(tmp_path):
     ), reruns
 
 
+@pytest.mark.e2e
+def test_exported_predictions_hold_the_declared_attempts_only(tmp_path):
+    toy = make_toy_project(tmp_path, predictions=True, repetitions=2, broken=False)
+    target = "results/predictions/preds.jsonl"
+    assert snakemake(tmp_path, "--cores", "2", target).returncode == 0
+    instance = f"toy-{toy['fast'][:12]}"
+    rows = [json.loads(line) for line in (tmp_path / target).read_text().splitlines()]
+    assert [r["instance_id"] for r in rows] == [instance, instance]  # attempts 1 and 2
+    # Lowering K leaves attempt 2's files on disk; the export must not pick them up again.
+    config = tmp_path / "config" / "config.yaml"
+    config.write_text(config.read_text().replace("attempts: 2", "attempts: 1"))
+    assert (tmp_path / f"results/runs/preds/toy/{toy['fast']}/2/run.json").is_file()
+    proc = snakemake(tmp_path, "--cores", "2", target, "--forcerun", "predictions")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rows = [json.loads(line) for line in (tmp_path / target).read_text().splitlines()]
+    assert [r["instance_id"] for r in rows] == [instance]
+    assert (
+        rows[0]["model_patch"]
+        == (tmp_path / f"results/runs/preds/toy/{toy['fast']}/1/patch.diff").read_text()
+    )
+
+
+@pytest.mark.e2e
 def test_missing_predictions_file_is_an_error_naming_agent_and_fix(tmp_path):
     make_toy_project(tmp_path, predictions=True, broken=False)
     (tmp_path / "config" / "preds.jsonl").unlink()

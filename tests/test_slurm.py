@@ -19,6 +19,9 @@ import pytest
 from tests.support.toy_project import make_toy_project
 from tests.support.workflow_helpers import snakemake
 
+pytestmark = [pytest.mark.e2e, pytest.mark.slurm]
+
+
 TARGET = "results/scores/toy.csv"
 # Outcome columns of a score row (timings and speedups differ from run to run).
 STATUS_COLUMNS = ["status", "agent_status"]
@@ -64,6 +67,9 @@ def find_partition() -> tuple[str | None, str]:
 
 @pytest.fixture(scope="module")
 def partition() -> str:
+    from tests.support.lanes import require_mark
+
+    require_mark("slurm", "needs a SLURM cluster")
     name, why = find_partition()
     if name is None:
         message = f"no usable SLURM cluster: {why} (run .ci/setup-slurm.sh as root to make one)"

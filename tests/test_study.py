@@ -17,7 +17,7 @@ from isobench.config import load_commit_list
 from isobench.tasks.benchspec import bench_spec, split_command
 from isobench.tasks.commitlists import entry_of, main, render
 from isobench.tasks.commitlists import fixes as table
-from tests.support.workflow_helpers import ROOT, copy_project, dry_run_jobs
+from tests.support.workflow_helpers import ROOT, dry_run_jobs
 
 COMMITS = ROOT / "config" / "commits"
 TASK_TABLE = ROOT.parent / "shared" / "reference" / "isobench_tasks.csv"
@@ -173,13 +173,13 @@ def test_bench_job_of_a_multi_gpu_task_writes_a_skipped_hardware_row(tmp_path, t
     assert "needs 4 GPUs" in result["reason"]
 
 
-def test_dry_run_of_the_real_study_builds_the_full_dag_offline(tmp_path):
+@pytest.mark.e2e
+def test_dry_run_of_the_real_study_builds_the_full_dag_offline(fresh_project):
     """A fresh clone: empty submodule folders, no results, no network: only the commit lists."""
-    copy_project(tmp_path)
-    (tmp_path / "vllm").mkdir()
-    (tmp_path / "sglang").mkdir()
+    for name in ("vllm", "sglang"):  # a clone without `git submodule update` has them empty
+        (fresh_project / name).mkdir(exist_ok=True)
     jobs = dry_run_jobs(
-        tmp_path,
+        fresh_project,
         "results/opt_at_k.csv",
         "--configfile",
         "config/isobench.yaml",

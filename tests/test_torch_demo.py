@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from isobench.repos.demo import SeriesError, build_repo, load_series
-from tests.workflow_helpers import ROOT, copy_project, require_torch, snakemake
+from tests.support.workflow_helpers import ROOT, copy_project, require_torch, snakemake
 
 SERIES = ROOT / "demo" / "torchkern" / "series.yaml"
 LABELS = ROOT / "demo" / "torchkern" / "labels.csv"
@@ -63,7 +63,7 @@ def test_history_labels_and_task_list_match_the_series(built, tasks):
     for task, commit in zip(tasks, perf, strict=True):
         assert task["perf_command"] == commit["benchmark"]
         assert task["perf_command"].split()[1] in KINDS
-        assert (task["mode"], task["primary_metric"]) == ("latency", "test_avg_ms")
+        assert (task["mode"], task["primary_metric"]) == ("generic", "test_avg_ms")
 
 
 @pytest.mark.parametrize(

@@ -38,10 +38,10 @@ def test_shipped_commit_list_loads(path):
     assert load_commit_list(path)
 
 
-def test_unknown_config_key_is_a_schema_error_naming_the_key(tmp_path):
-    copy_project(tmp_path)
+@pytest.mark.e2e
+def test_unknown_config_key_is_a_schema_error_naming_the_key(fresh_project):
     proc = snakemake(
-        tmp_path, "results/opt_at_k.csv", "-n", "--config", "evaluation={'repetitons': 3}"
+        fresh_project, "results/opt_at_k.csv", "-n", "--config", "evaluation={'repetitons': 3}"
     )
     assert proc.returncode != 0
     assert "repetitons" in proc.stdout + proc.stderr
@@ -51,9 +51,9 @@ def demo_config():
     return yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
 
 
-def test_dry_run_dag_has_one_job_per_attempt(tmp_path):
-    copy_project(tmp_path)
-    jobs = dry_run_jobs(tmp_path, "results/opt_at_k.csv")
+@pytest.mark.e2e
+def test_dry_run_dag_has_one_job_per_attempt(fresh_project):
+    jobs = dry_run_jobs(fresh_project, "results/opt_at_k.csv")
     config = demo_config()
     n_tasks = len(load_commit_list(ROOT / config["repos"]["minserve"]["commits"]))
     attempts = sum(a.get("attempts", 1) for a in config["agents"])

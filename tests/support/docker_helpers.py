@@ -9,6 +9,9 @@ import pytest
 
 def daemon_or_skip():
     """A connected client with the base image present; skip without one (fail when CI is set)."""
+    from tests.support.lanes import require_mark
+
+    require_mark("docker", "needs a Docker daemon")
     from isobench.bench import images
     from isobench.bench.dockerd import DockerUnavailable, connect
 

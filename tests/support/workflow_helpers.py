@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.support.lanes import require_mark
+
 ROOT = Path(__file__).resolve().parents[2]
 # What a workflow run needs from the project (the isobench package itself is installed).
 PROJECT_PARTS = (
@@ -51,6 +53,7 @@ def snakemake(
     workdir: Path, *args: str, timeout: float = 900, env: dict | None = None
 ) -> subprocess.CompletedProcess:
     """Run ``python -m snakemake`` in ``workdir`` (a separate process isolates cwd and logging)."""
+    require_mark("e2e", "starts Snakemake")
     return subprocess.run(
         [sys.executable, "-m", "snakemake", *args],
         cwd=workdir,
@@ -96,6 +99,8 @@ def api_dry_run(workdir: Path, *targets: str) -> list[str]:
     import os
 
     from snakemake.api import DAGSettings, OutputSettings, ResourceSettings, SnakemakeApi
+
+    require_mark("e2e", "builds a Snakemake DAG")
     from snakemake.settings.types import ConfigSettings
 
     updated: list[str] = []
