@@ -45,7 +45,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from precision_table import TRUE_SPEEDUP, print_table  # noqa: E402
+from precision_table import TRUE_SPEEDUP, print_noise_table, print_table  # noqa: E402
 
 from isobench import gitutil, parsers, scoring, stats  # noqa: E402
 from isobench.agents.base import patch_stats  # noqa: E402
@@ -330,6 +330,7 @@ def main() -> None:
         f"load average at the end {load}"
     )
     print_table(results, args.reps, evaluation["repetitions"])
+    print_noise_table(args.reps, scoring_cfg)
 
 
 if __name__ == "__main__":

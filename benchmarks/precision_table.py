@@ -89,3 +89,34 @@ def print_table(results: dict, reps: list[int], default_reps: int) -> None:
     print(f"{'':<{width}}" + "".join(f"{h:>{cell}}" for h in heads))
     for key in columns[0]:
         print(f"{key:<{width}}" + "".join(f"{c[key]:>{cell}}" for c in columns))
+
+
+def print_noise_table(reps: list[int], scoring_cfg: dict, jobs: int = 200) -> None:
+    """The same interval (``stats.compare``, paired) on synthetic runs of known noise.
+
+    Independent log-normal noise of a given run-to-run CV on a true 1.2x, ``jobs`` jobs a cell:
+    the median half-width (of the estimate) and the coverage of 1.2, per repetition count. It
+    tells which noise a machine may have for the half-width goal to hold at R repetitions.
+    """
+    rng = np.random.default_rng(scoring_cfg["seed"])
+    print(f"\nsynthetic runs, independent log-normal noise, true 1.2x, {jobs} jobs a cell:")
+    print(f"{'run-to-run CV':<14}" + "".join(f"{f'R={n}: half-width, coverage':>30}" for n in reps))
+    for cv in (0.01, 0.02, 0.03, 0.05):
+        cells = []
+        for n in reps:
+            half, cover = [], []
+            for _ in range(jobs):
+                base = 120.0 * np.exp(rng.normal(0.0, cv, n))
+                human = 100.0 * np.exp(rng.normal(0.0, cv, n))
+                c = stats.compare(
+                    base,
+                    human,
+                    "lower",
+                    paired=True,
+                    n_resamples=scoring_cfg["bootstrap_resamples"],
+                    seed=scoring_cfg["seed"],
+                )
+                half.append((c.ci_high - c.ci_low) / 2 / c.estimate)
+                cover.append(c.ci_low <= 1.2 <= c.ci_high)
+            cells.append(f"{_pct(half)}, {100 * np.mean(cover):.0f}%")
+        print(f"{100 * cv:>12.0f}% " + "".join(f"{c:>30}" for c in cells))
