@@ -180,14 +180,18 @@ def _cmp(d: dict | None) -> stats.Comparison:
     return stats.Comparison(*(math.nan if d.get(k) is None else d[k] for k in keys))
 
 
+def _vs_human_part(th: scoring.Thresholds, rule: str, estimate: float, ci_high=None) -> bool:
+    """opt_commit's comparison with the human on its own (opt_flags with opt_base granted)."""
+    rules = replace(th, opt_commit_rule=rule)
+    return scoring.opt_flags("passed", th.opt_base, estimate, rules, ci_high)[1]
+
+
 def bench_outcome(record: dict, scoring_cfg: dict) -> dict:
     """What one bench record says, through the workflow's own score row."""
     th = scoring.Thresholds.from_config(scoring_cfg)
     row = attempt_rows([record], {}, scoring_cfg)[0]
     human = _cmp(record["speedups"]["human_vs_base"])
     vs_human = _cmp(record["speedups"]["agent_vs_human"])
-    # The human comparison of opt_commit on its own: opt_flags with opt_base granted.
-    rule = {r: scoring.opt_flags("passed", th.opt_base, vs_human.estimate, replace(th, opt_commit_rule=r), vs_human.ci_high)[1] for r in ("ci", "point")}  # fmt: skip
     return {
         "status": row["status"],
         "est": human.estimate,
@@ -195,15 +199,11 @@ def bench_outcome(record: dict, scoring_cfg: dict) -> dict:
         "hi": human.ci_high,
         "sig": stats.significant_improvement(human, th.alpha),
         "valid": bool(row["human_valid"]),
-        "beats": scoring.hard_class(
-            "passed", scoring.pct_from_speedup(human.estimate, DIRECTION), th.hard_band_pct
-        )
-        == "beats",  # fmt: skip
         "opt_base": bool(row["opt_base"]),
         "opt_commit_ci": bool(row["opt_commit"]),
         "opt_commit_point": bool(row["opt_commit_point"]),
-        "vs_human_ci": rule["ci"],
-        "vs_human_point": rule["point"],
+        "vs_human_ci": _vs_human_part(th, "ci", vs_human.estimate, vs_human.ci_high),
+        "vs_human_point": _vs_human_part(th, "point", vs_human.estimate),
         "agent_worse": row["hard_class"] == "worse",
         "cv": record["summary"]["base"]["cv"],
     }
@@ -216,26 +216,27 @@ def single_run_outcome(runs: dict[str, list], scoring_cfg: dict) -> dict:
     human = stats.ratio_of_medians([value["base"]], [value["human"]], DIRECTION)
     agent = stats.ratio_of_medians([value["base"]], [value["agent"]], DIRECTION)
     vs_human = stats.ratio_of_medians([value["human"]], [value["agent"]], DIRECTION)
-    point = replace(th, opt_commit_rule="point")
 
     def band(speedup: float) -> str:
-        return scoring.hard_class("passed", scoring.pct_from_speedup(speedup, DIRECTION), th.hard_band_pct)  # fmt: skip
+        pct = scoring.pct_from_speedup(speedup, DIRECTION)
+        return scoring.hard_class("passed", pct, th.hard_band_pct)
 
-    opt_base, opt_commit = scoring.opt_flags("passed", agent, vs_human, point)
-    beats = band(human) == "beats"
+    opt_base, opt_commit = scoring.opt_flags(
+        "passed", agent, vs_human, replace(th, opt_commit_rule="point")
+    )
+    beats = band(human) == "beats"  # no test: beyond the band is what the method calls a speedup
     return {
         "status": "passed",
         "est": human,
         "lo": math.nan,
         "hi": math.nan,
-        "sig": beats,  # no test: beyond the band is what the method calls a speedup
+        "sig": beats,
         "valid": beats and human >= th.min_human_speedup,
-        "beats": beats,
         "opt_base": opt_base,
         "opt_commit_ci": None,  # no interval
         "opt_commit_point": opt_commit,
         "vs_human_ci": None,
-        "vs_human_point": scoring.opt_flags("passed", th.opt_base, vs_human, point)[1],
+        "vs_human_point": _vs_human_part(th, "point", vs_human),
         "agent_worse": band(vs_human) == "worse",
         "cv": None,
     }
