@@ -276,7 +276,7 @@ def score_trial(runs: dict, spec: dict, reps: list[int], cfg: tuple) -> dict:
 
 
 def measure(args, repo: Path, specs: list[dict], cfg: tuple) -> dict:
-    """Every trial's runs: ``{"size", "repetitions", "trials": [{task: runs}], "wall_s", "load"}``."""
+    """Every trial's runs: ``{size, repetitions, trials: [{task: runs}], wall_s, load}``."""
     started = time.perf_counter()
     perf = repo.parent / "perf_test.py"
     perf.write_text(command_perf_test(specs[0]["task"])[0])

@@ -34,7 +34,7 @@ def _pct(values: list[float], q: float | None = None) -> str:
 
 
 def spread_rows(results: dict, method) -> dict[str, str]:
-    """Interval half-width, its coverage of the truth, and the trial-to-trial spread of estimates."""
+    """Interval half-width, its coverage of the truth, the trial-to-trial spread of estimates."""
     half, cover, rel, cv = [], [], [], []
     for task, true in TRUE_SPEEDUP.items():
         for o in results[task][method]:
