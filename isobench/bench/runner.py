@@ -24,7 +24,7 @@ OUTPUT_TAIL = 3000  # characters of a failed run's output kept in the result
 @dataclass(frozen=True)
 class BenchSettings:
     warmup: int = 1
-    repetitions: int = 5
+    repetitions: int = 10  # the schema's default (benchmarks/precision.py)
     timeout_s: float = 600.0
     bootstrap_resamples: int = 2000
     seed: int = 0
