@@ -47,12 +47,15 @@ sys.path.insert(0, str(ROOT))
 
 from precision_table import TRUE_SPEEDUP, print_noise_table, print_table  # noqa: E402
 
-from isobench import gitutil, parsers, scoring, stats  # noqa: E402
+from isobench import gitutil  # noqa: E402
 from isobench.agents.base import patch_stats  # noqa: E402
+from isobench.bench import metrics as parsers  # noqa: E402
 from isobench.bench.local import LocalExecutor  # noqa: E402
 from isobench.bench.process import RunResult  # noqa: E402
 from isobench.bench.runner import BenchSettings, bench_attempt  # noqa: E402
-from isobench.score_tables import attempt_rows  # noqa: E402
+from isobench.scoring import rules as scoring  # noqa: E402
+from isobench.scoring import stats  # noqa: E402
+from isobench.scoring.tables import attempt_rows  # noqa: E402
 from isobench.synthesis import command_perf_test  # noqa: E402
 
 WORK = '''"""Fixed CPU work: UNITS identical blocks of integer arithmetic."""
@@ -148,7 +151,14 @@ class Recorder:
     def __init__(self, inner):
         self.inner = inner
         self.name = inner.name
+        self.gpu = inner.gpu
         self.runs: dict[str, list] = defaultdict(list)
+
+    def prepare(self, task, patch):
+        self.inner.prepare(task, patch)
+
+    def result_extras(self):
+        return self.inner.result_extras()
 
     def add_tree(self, variant, sha, patch=None):
         return self.inner.add_tree(variant, sha, patch=patch)
@@ -163,9 +173,16 @@ class Replay:
     """Answers run() with a Recorder's results, in order: the same job with fewer rounds."""
 
     name = LocalExecutor.name
+    gpu = None
 
     def __init__(self, runs: dict[str, list]):
         self.queues = {variant: iter(results) for variant, results in runs.items()}
+
+    def prepare(self, task, patch):
+        pass
+
+    def result_extras(self):
+        return {}
 
     def add_tree(self, variant, sha, patch=None):
         return True, ""

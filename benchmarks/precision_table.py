@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from isobench import stats
+from isobench.scoring import stats
 
 TRUE_SPEEDUP = {"A/A": 1.0, "1.1x": 1.1, "1.2x": 1.2}
 
