@@ -12,6 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from isobench.scoring.labels import BEATS, SIMILAR, WORSE
+
 # Best first. An attempt's status is the first rung it fails on; merging attempts keeps the best.
 STATUS_LADDER = (
     "passed",
@@ -24,7 +26,6 @@ STATUS_LADDER = (
     "skipped_hardware",  # the task needs more GPUs than a bench job gets: not run here
     "error",
 )
-HARD_CLASSES = ("beats", "similar", "worse")
 
 
 def status_rank(status: str) -> int:
@@ -122,12 +123,12 @@ def pct_from_speedup(speedup_vs_human: float | None, direction: str) -> float | 
 def hard_class(status: str, pct: float | None, band_pct: float) -> str:
     """beats (> +band), similar (within +-band), worse (< -band); a failed attempt is worse."""
     if status != "passed" or pct is None or not math.isfinite(pct):
-        return "worse"
+        return WORSE
     if pct > band_pct:
-        return "beats"
+        return BEATS
     if pct < -band_pct:
-        return "worse"
-    return "similar"
+        return WORSE
+    return SIMILAR
 
 
 def opt_at_k(success: Mapping[str, Sequence[bool]], k: int) -> float:

@@ -11,6 +11,7 @@ import pandas as pd
 
 from isobench.bench.runner import paired_values
 from isobench.scoring import quadrants, rules, stats
+from isobench.scoring.labels import UNKNOWN
 from isobench.scoring.rules import Thresholds
 
 SCORE_COLUMNS = [
@@ -89,11 +90,11 @@ def judge_fields(judge: dict | None, hard_class: str) -> dict:
     """
     if judge is None:
         return dict.fromkeys(JUDGE_COLUMNS)
-    bottleneck = (judge.get("bottleneck_target") or {}).get("category") or quadrants.UNKNOWN
+    bottleneck = (judge.get("bottleneck_target") or {}).get("category") or UNKNOWN
     return {
         "judge_status": judge.get("status"),
         "bottleneck": bottleneck,
-        "approach": (judge.get("approach_comparison") or {}).get("category") or quadrants.UNKNOWN,
+        "approach": (judge.get("approach_comparison") or {}).get("category") or UNKNOWN,
         "similarity_score": (judge.get("similarity") or {}).get("similarity_score"),
         "soft_pass": quadrants.soft_pass(bottleneck),
         "quadrant": quadrants.quadrant(hard_class, bottleneck),
