@@ -35,7 +35,7 @@ STAGE = "synthesize"
 DEFAULT_MAX_DIFF_TOKENS = 20_000
 CHARS_PER_TOKEN = 4
 VARIANTS = ("base", "human")
-TEST_METRIC = "test_avg_ms"  # the contract line's avg_ms, as isobench.bench.metrics names it
+TEST_METRIC = "test_avg_ms"  # the contract line's avg_ms, as the metric catalog names it
 MIN_CODE_CHARS = 40
 
 RunVariant = Callable[[str, str], dict]
