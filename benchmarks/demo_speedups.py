@@ -30,7 +30,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from isobench.bench.metrics import metric_direction, parse_metrics, parse_output_digest  # noqa: E402
+from isobench.bench.metric_catalog import metric_direction  # noqa: E402
+from isobench.bench.metrics import parse_metrics, parse_output_digest  # noqa: E402
 from isobench.repos.demo import build_repo  # noqa: E402
 
 

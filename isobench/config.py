@@ -12,7 +12,7 @@ from pathlib import Path
 import jsonschema
 import yaml
 
-from isobench.bench import metrics  # pure functions: cheap at DAG-build time
+from isobench.bench import metric_catalog  # the standard library only: cheap at DAG-build time
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "config" / "schemas"
 
@@ -168,7 +168,7 @@ def _entry(path: Path, item: dict, line: int) -> TaskEntry:
         try:
             spec = bench_spec(command, mode, primary, item.get("direction"))
         except (ValueError, KeyError) as exc:  # an unparseable command line, an unknown metric
-            mode = mode or metrics.benchmark_mode(command)
+            mode = mode or metric_catalog.benchmark_mode(command)
             raise ConfigError(
                 f"{path}, line {line}: commit {item['commit']} (mode {mode}): {exc}."
             ) from None

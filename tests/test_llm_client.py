@@ -386,3 +386,16 @@ def test_replay_never_imports_litellm(tmp_path, fake):
     )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout) == ["offline answer", True]
+
+
+@pytest.mark.parametrize(
+    ("module", "absent"),
+    [("isobench.llm.costs", "isobench.llm.client"), ("isobench.llm.client", "isobench.llm.costs")],
+)
+def test_client_and_cost_tables_import_independently(module, absent):
+    # Both price calls through isobench.llm.prices; neither needs the other (no import cycle).
+    script = f"import sys, {module}\nassert {absent!r} not in sys.modules, sorted(sys.modules)\n"
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert out.returncode == 0, out.stderr

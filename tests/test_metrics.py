@@ -6,11 +6,14 @@ the unit in the key's name); the whole dict is compared, so a spurious extra key
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
-from isobench.bench import metrics
+from isobench.bench import metric_catalog, metrics
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bench_outputs"
 
@@ -268,13 +271,13 @@ def test_fixture_metrics(name):
 
 @pytest.mark.parametrize("name", sorted(COMMANDS))
 def test_primary_metric_of_the_command_is_found_in_its_output(name):
-    mode = metrics.benchmark_mode(COMMANDS[name])
-    primary = metrics.default_primary_metric(mode)
+    mode = metric_catalog.benchmark_mode(COMMANDS[name])
+    primary = metric_catalog.default_primary_metric(mode)
     assert primary in metrics.parse_metrics(fixture(name))
 
 
 def test_commands_of_the_fixtures_have_the_expected_modes():
-    modes = {name: metrics.benchmark_mode(cmd) for name, cmd in COMMANDS.items()}
+    modes = {name: metric_catalog.benchmark_mode(cmd) for name, cmd in COMMANDS.items()}
     assert modes == {
         "vllm_benchmark_serving_v0_3.txt": "serving",
         "vllm_benchmark_serving_v0_4_2.txt": "serving",
@@ -512,13 +515,24 @@ def test_every_key_returned_by_a_fixture_has_a_direction():
     keys = set()
     for name in EXPECTED:
         keys |= set(metrics.parse_metrics(fixture(name)))
-    assert keys <= set(metrics.METRIC_DIRECTIONS)
+    assert keys <= set(metric_catalog.METRIC_DIRECTIONS)
     for key in keys:
-        assert metrics.metric_direction(key) in ("lower", "higher")
+        assert metric_catalog.metric_direction(key) in ("lower", "higher")
+
+
+def test_the_catalog_is_cheap_for_the_dag():
+    # isobench.config imports it while Snakemake builds the DAG: no parser, nothing heavy.
+    script = (
+        "import json, sys, isobench.bench.metric_catalog\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('isobench'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == ["isobench", "isobench.bench", "isobench.bench.metric_catalog"]
 
 
 def test_directions_values_and_spot_checks():
-    assert set(metrics.METRIC_DIRECTIONS.values()) == {"lower", "higher"}
+    assert set(metric_catalog.METRIC_DIRECTIONS.values()) == {"lower", "higher"}
     lower = [
         "ttft_mean_ms",
         "tpot_p99_ms",
@@ -550,14 +564,14 @@ def test_directions_values_and_spot_checks():
         "last_gen_throughput_tok_s",
         "successful_requests",
     ]
-    assert [metrics.metric_direction(k) for k in lower] == ["lower"] * len(lower)
-    assert [metrics.metric_direction(k) for k in higher] == ["higher"] * len(higher)
+    assert [metric_catalog.metric_direction(k) for k in lower] == ["lower"] * len(lower)
+    assert [metric_catalog.metric_direction(k) for k in higher] == ["higher"] * len(higher)
 
 
 def test_unknown_metric_error_names_it_and_lists_known_ones():
     with pytest.raises(KeyError) as info:
-        metrics.metric_direction("ttft_mean")
-    assert isinstance(info.value, metrics.UnknownMetricError)
+        metric_catalog.metric_direction("ttft_mean")
+    assert isinstance(info.value, metric_catalog.UnknownMetricError)
     message = str(info.value)
     assert message.startswith("unknown metric 'ttft_mean'")
     assert "ttft_mean_ms" in message and "throughput_tok_s" in message
@@ -573,13 +587,13 @@ def test_generic_metrics_and_their_directions():
     )
     assert metrics.parse_metrics(text, "generic") == {"parse_ms": 11.25, "docs_per_s": 810.0}
     assert metrics.parse_metrics(text) == {}  # only the generic mode reads own names
-    assert metrics.metric_direction("parse_ms", "generic") == "lower"
-    assert metrics.metric_direction("docs_per_s", "generic") == "higher"
-    assert metrics.metric_direction("wall_time_seconds", "generic") == "lower"
-    with pytest.raises(metrics.UnknownMetricError, match="direction: lower"):
-        metrics.metric_direction("score", "generic")
-    with pytest.raises(metrics.UnknownMetricError, match="unknown metric 'parse_ms'"):
-        metrics.metric_direction("parse_ms")  # a vLLM-format task prints only canonical keys
+    assert metric_catalog.metric_direction("parse_ms", "generic") == "lower"
+    assert metric_catalog.metric_direction("docs_per_s", "generic") == "higher"
+    assert metric_catalog.metric_direction("wall_time_seconds", "generic") == "lower"
+    with pytest.raises(metric_catalog.UnknownMetricError, match="direction: lower"):
+        metric_catalog.metric_direction("score", "generic")
+    with pytest.raises(metric_catalog.UnknownMetricError, match="unknown metric 'parse_ms'"):
+        metric_catalog.metric_direction("parse_ms")  # a vLLM-format task prints only canonical keys
 
 
 # --- modes -----------------------------------------------------------------------------------
@@ -646,7 +660,7 @@ def test_generic_metrics_and_their_directions():
     ],
 )
 def test_benchmark_mode(command, mode):
-    assert metrics.benchmark_mode(command) == mode
+    assert metric_catalog.benchmark_mode(command) == mode
 
 
 @pytest.mark.parametrize(
@@ -654,12 +668,12 @@ def test_benchmark_mode(command, mode):
     ["python bench/parse_bench.py", "PYTHONPATH=. python $ISOBENCH_INPUTS/b.py", "make bench"],
 )
 def test_a_repositorys_own_benchmark_is_generic(command):
-    assert metrics.benchmark_mode(command) == "generic"
+    assert metric_catalog.benchmark_mode(command) == "generic"
 
 
 def test_default_primary_metric():
-    named = [m for m in metrics.MODES if m != "generic"]
-    assert {m: metrics.default_primary_metric(m) for m in named} == {
+    named = [m for m in metric_catalog.MODES if m != "generic"]
+    assert {m: metric_catalog.default_primary_metric(m) for m in named} == {
         "serving": "ttft_mean_ms",
         "latency": "latency_avg_ms",
         "throughput": "throughput_tok_s",
@@ -667,8 +681,8 @@ def test_default_primary_metric():
         "standalone": "total_throughput_tok_s",
     }
     for mode in named:
-        assert metrics.default_primary_metric(mode) in metrics.METRIC_DIRECTIONS
+        assert metric_catalog.default_primary_metric(mode) in metric_catalog.METRIC_DIRECTIONS
     with pytest.raises(ValueError, match="set `primary_metric: <name>`"):
-        metrics.default_primary_metric("generic")
+        metric_catalog.default_primary_metric("generic")
     with pytest.raises(ValueError, match="unknown benchmark mode 'kernel'"):
-        metrics.default_primary_metric("kernel")
+        metric_catalog.default_primary_metric("kernel")

@@ -7,14 +7,11 @@ import json
 
 import pytest
 
-from isobench.judge import (
-    APPROACH_CATEGORIES,
-    BOTTLENECK_CATEGORIES,
-    judge_patch,
-    patch_similarity,
-)
+from isobench.judge import judge_patch
+from isobench.judge.similarity import patch_similarity
 from isobench.llm import LLMClient, prompt_path
 from isobench.mining.llm import approx_tokens, classify_commit, parse_answer
+from isobench.scoring.labels import APPROACH_CATEGORIES, BOTTLENECK_CATEGORIES
 from isobench.scoring.quadrants import hard_pass, quadrant, quadrant_of, soft_pass
 from tests.support.fake_provider import FakeProvider, Reply
 

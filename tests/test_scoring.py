@@ -1,6 +1,8 @@
 """Scoring rules on hand-computed cases."""
 
 import math
+import re
+from pathlib import Path
 
 import pytest
 
@@ -85,6 +87,17 @@ def test_opt_at_k_bootstrap_matches_combinatorics():
 def test_thresholds_from_config():
     th = Thresholds.from_config({"opt_base_threshold": 1.5, "hard_band_pct": 10})
     assert th.opt_base == 1.5 and th.hard_band_pct == 10.0 and th.opt_commit == 0.95
+
+
+def test_scoring_defaults_are_the_schemas_and_the_readmes():
+    # The schema is the one place the defaults are written; code and README table follow it.
+    defaults = rules.scoring_defaults()
+    assert Thresholds() == Thresholds.from_config({}) == Thresholds.from_config(defaults)
+    th = Thresholds()
+    assert (th.opt_base, th.opt_commit, th.hard_band_pct) == (1.2, 0.95, 5.0)  # the published
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    table = dict(re.findall(r"^\| `scoring\.(\w+)` \| `?([^|`]+?)`? \|", readme, re.MULTILINE))
+    assert table == {name: str(value) for name, value in defaults.items()}
 
 
 def test_opt_commit_ci_rule_forgives_noise_but_not_a_slow_patch():

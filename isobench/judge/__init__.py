@@ -1,10 +1,10 @@
-"""Soft metrics: the LLM patch judge, rule-based patch similarity, and the quadrants.
+"""Soft metrics: the LLM patch judge; its rule-based similarity is in :mod:`.similarity`.
 
 Judge (spec section 4.3, ISO-Bench V4 patch-quality call, categorical only): the human diff and
 the agent patch (each cut to 50 kB) go to ``config/prompts/judge_v1.md``; the reply must be one
-JSON object with ``bottleneck_target.category`` in :data:`BOTTLENECK_CATEGORIES` and
-``approach_comparison.category`` in :data:`APPROACH_CATEGORIES`, each with a ``discussion``.
-Invalid or garbage output gets one repair round (the error is sent back); after that the result
+JSON object with ``bottleneck_target.category`` in ``BOTTLENECK_CATEGORIES`` and
+``approach_comparison.category`` in ``APPROACH_CATEGORIES`` (:mod:`isobench.scoring.labels`),
+each with a ``discussion``. Invalid or garbage output gets one repair round (the error is sent back); after that the result
 has status ``invalid``, both categories ``unknown`` and the error.  An empty agent patch is not
 sent to the judge: it is ``no_optimization`` / ``ineffective`` with status ``no_patch``.
 
@@ -16,235 +16,32 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
-from difflib import SequenceMatcher
 from pathlib import Path
 
+from isobench.judge.similarity import patch_similarity
 from isobench.llm import PromptTemplate, prompt_path, truncate_bytes
 from isobench.llm.repair import complete_with_repair, summed_cost
-from isobench.scoring.quadrants import UNKNOWN, norm_category, soft_pass
+from isobench.scoring.labels import (
+    APPROACH_CATEGORIES,
+    BOTTLENECK_CATEGORIES,
+    UNKNOWN,
+    norm_category,
+)
+from isobench.scoring.quadrants import soft_pass
 from isobench.secrets import redact
 
 PROMPT_NAME = "judge_v1"
 STAGE = "judge"
 MAX_PATCH_BYTES = 50_000
-
-BOTTLENECK_CATEGORIES = (
-    "same_target",
-    "related_target",
-    "different_target",
-    "no_optimization",
-    "other",
+# What of the rule-based similarity the judge is shown (the whole of it is recorded).
+SIMILARITY_SHOWN = (
+    "common_files",
+    "file_jaccard",
+    "line_jaccard",
+    "sequence_ratio",
+    "similarity_score",
 )
-APPROACH_CATEGORIES = (
-    "same_approach",
-    "similar_approach",
-    "valid_alternative",
-    "partial_solution",
-    "ineffective",
-    "harmful",
-    "other",
-)
-
-# --------------------------------------------------------------------------------------------
-# Rule-based similarity
-
-_HUNK = re.compile(r"^@@ -\d+(?:,(\d+))? \+\d+(?:,(\d+))? @@")
-_DEF = re.compile(r"^\s*(?:async\s+)?def\s+([A-Za-z_]\w*)")
-_CLASS = re.compile(r"^\s*class\s+([A-Za-z_]\w*)")
-_IMPORT = re.compile(r"^\s*import\s+(.+)$")
-_FROM = re.compile(r"^\s*from\s+([\w.]+)\s+import\s+(.+)$")
-_ASSIGN = re.compile(
-    r"^\s*([A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*(?::[^=]+)?\s*(?:[-+*/%|&^@]|//|\*\*|<<|>>)?=(?!=)"
-)
-FUZZY_THRESHOLD = 0.8
-_MAX_LINES = 3000  # per side, for the quadratic fuzzy matching
-
-
-def parse_patch(text: str) -> tuple[list[str], list[str]]:
-    """(changed files, changed lines with their +/- sign) of a unified diff.
-
-    A file is named by its new path (its old path when deleted); ``diff --git`` headers without
-    ``---``/``+++`` lines (binary or mode-only changes) still count. Hunk line counts are
-    honoured, so a removed line that starts with ``--`` is not mistaken for a file header.
-    """
-    files: list[str] = []
-    changed: list[str] = []
-    old_left = new_left = 0
-    git_path: str | None = None  # from the last "diff --git" header, until "+++" names the file
-    old_path: str | None = None
-
-    def add(path: str | None) -> None:
-        if path and path not in files:
-            files.append(path)
-
-    for line in (text or "").splitlines():
-        if old_left > 0 or new_left > 0:
-            if line.startswith("+"):
-                changed.append(line)
-                new_left -= 1
-            elif line.startswith("-"):
-                changed.append(line)
-                old_left -= 1
-            elif not line.startswith("\\"):  # "\ No newline at end of file" counts for nothing
-                old_left -= 1
-                new_left -= 1
-            continue
-        match = _HUNK.match(line)
-        if match:
-            old_left = int(match.group(1)) if match.group(1) is not None else 1
-            new_left = int(match.group(2)) if match.group(2) is not None else 1
-            continue
-        if line.startswith("diff --git "):
-            add(git_path)
-            parts = line.split(" b/", 1)
-            git_path = parts[1].strip() if len(parts) == 2 else None
-        elif line.startswith("--- "):
-            path = line[4:].split("\t", 1)[0].strip()
-            old_path = (
-                None if path == "/dev/null" else (path[2:] if path.startswith("a/") else path)
-            )
-        elif line.startswith("+++ "):
-            path = line[4:].split("\t", 1)[0].strip()
-            if path == "/dev/null":
-                add(old_path)
-            else:
-                add(path[2:] if path.startswith("b/") else path)
-            git_path = old_path = None
-    add(git_path)
-    return files, changed
-
-
-def _norm_lines(changed: list[str]) -> list[str]:
-    out = []
-    for line in changed[:_MAX_LINES]:
-        body = line[1:].strip().lower()
-        if body:
-            out.append(body)
-    return out
-
-
-def identifiers(changed: list[str]) -> set[str]:
-    """Names defined, imported or assigned on the changed lines."""
-    names: set[str] = set()
-    for line in changed:
-        body = line[1:]
-        for pattern in (_DEF, _CLASS):
-            match = pattern.match(body)
-            if match:
-                names.add(match.group(1))
-        match = _FROM.match(body)
-        if match:
-            names.add(match.group(1))
-            for part in match.group(2).strip("() \\").split(","):
-                name = part.strip().strip("()").split(" as ")[0].strip()
-                if re.fullmatch(r"[A-Za-z_]\w*", name):
-                    names.add(name)
-            continue
-        match = _IMPORT.match(body)
-        if match:
-            for part in match.group(1).split(","):
-                name = part.strip().split(" as ")[0].strip()
-                if re.fullmatch(r"[A-Za-z_][\w.]*", name):
-                    names.add(name)
-            continue
-        if _DEF.match(body) or _CLASS.match(body):
-            continue
-        match = _ASSIGN.match(body)
-        if match:
-            for target in match.group(1).split(","):
-                names.add(target.strip())
-    return names
-
-
-def _jaccard(a: set, b: set) -> float:
-    union = a | b
-    return len(a & b) / len(union) if union else 0.0
-
-
-def _line_matches(human: list[str], agent: list[str]) -> tuple[int, int]:
-    """(exact, fuzzy) one-to-one matches of normalised changed lines."""
-    pool = Counter(agent)
-    unmatched_human = []
-    exact = 0
-    for line in human:
-        if pool[line] > 0:
-            pool[line] -= 1
-            exact += 1
-        else:
-            unmatched_human.append(line)
-    remaining = [line for line, n in pool.items() for _ in range(n)]
-    fuzzy = 0
-    for line in unmatched_human:
-        matcher = SequenceMatcher(None, autojunk=False)
-        matcher.set_seq2(line)
-        best_i, best = -1, 0.0
-        for i, candidate in enumerate(remaining):
-            if candidate is None:
-                continue
-            matcher.set_seq1(candidate)
-            if (
-                matcher.real_quick_ratio() < FUZZY_THRESHOLD
-                or matcher.quick_ratio() < FUZZY_THRESHOLD
-            ):
-                continue
-            ratio = matcher.ratio()
-            if ratio >= FUZZY_THRESHOLD and ratio > best:
-                best_i, best = i, ratio
-        if best_i >= 0:
-            remaining[best_i] = None
-            fuzzy += 1
-    return exact, fuzzy
-
-
-def patch_similarity(human_diff: str, agent_patch: str) -> dict:
-    """Rule-based similarity of two unified diffs (no LLM).
-
-    - ``file_jaccard``: Jaccard of the changed-file sets;
-    - ``line_jaccard``: changed lines (stripped, lower-cased, blanks dropped) matched one-to-one,
-      exactly first, then fuzzily (``SequenceMatcher`` ratio >= 0.8), over the union size;
-    - ``sequence_ratio``: ``SequenceMatcher`` ratio of the two sequences of all changed lines
-      (compared line by line, normalised as above);
-    - ``identifier_jaccard``: Jaccard of def/class/import/assignment names on changed lines;
-    - ``similarity_score`` (0-10) = 10 x (0.3 x |common files| / |human files| + 0.4 x
-      sequence_ratio + 0.3 x identifier_jaccard).
-    """
-    h_files, h_changed = parse_patch(human_diff)
-    a_files, a_changed = parse_patch(agent_patch)
-    common = sorted(set(h_files) & set(a_files))
-    h_lines, a_lines = _norm_lines(h_changed), _norm_lines(a_changed)
-    exact, fuzzy = _line_matches(h_lines, a_lines)
-    matched = exact + fuzzy
-    union = len(h_lines) + len(a_lines) - matched
-    if h_lines and a_lines:
-        seq = SequenceMatcher(None, h_lines, a_lines, autojunk=False).ratio()
-    else:
-        seq = 0.0
-    h_ids, a_ids = identifiers(h_changed), identifiers(a_changed)
-    file_cov = len(common) / len(h_files) if h_files else 0.0
-    id_j = _jaccard(h_ids, a_ids)
-    score = 10.0 * (0.3 * file_cov + 0.4 * seq + 0.3 * id_j)
-    return {
-        "human_files": h_files,
-        "agent_files": a_files,
-        "common_files": common,
-        "file_jaccard": round(_jaccard(set(h_files), set(a_files)), 4),
-        "human_file_coverage": round(file_cov, 4),
-        "human_changed_lines": len(h_lines),
-        "agent_changed_lines": len(a_lines),
-        "line_matches_exact": exact,
-        "line_matches_fuzzy": fuzzy,
-        "line_jaccard": round(matched / union, 4) if union else 0.0,
-        "sequence_ratio": round(seq, 4),
-        "human_identifiers": sorted(h_ids),
-        "agent_identifiers": sorted(a_ids),
-        "identifier_jaccard": round(id_j, 4),
-        "similarity_score": round(score, 2),
-    }
-
-
-# --------------------------------------------------------------------------------------------
-# LLM judge
+NO_PATCH_DISCUSSION = "The agent produced no patch; judged without an LLM call."
 
 _FENCE = re.compile(r"```(?:json|JSON)?\s*\n(.*?)```", re.DOTALL)
 
@@ -319,15 +116,15 @@ def _task_text(task) -> str:
     return "\n".join(parts) or "(no task description)"
 
 
-def _unknown(discussion: str) -> dict:
+def _verdict(bottleneck: str, approach: str, discussion: str) -> dict:
     return {
         "bottleneck_target": {
-            "category": UNKNOWN,
+            "category": bottleneck,
             "human_target": "",
             "agent_target": "",
             "discussion": discussion,
         },
-        "approach_comparison": {"category": UNKNOWN, "discussion": discussion},
+        "approach_comparison": {"category": approach, "discussion": discussion},
     }
 
 
@@ -353,78 +150,69 @@ def judge_patch(
     """
     template = PromptTemplate.load(template_path or prompt_path(PROMPT_NAME))
     similarity = patch_similarity(human_diff, agent_patch)
-    base = {
+    provenance = {
         "similarity": similarity,
         "prompt": template.name,
         "prompt_sha256": template.sha256,
         "model": model,
     }
     if not (agent_patch or "").strip():
-        verdict = {
-            "bottleneck_target": {
-                "category": "no_optimization",
-                "human_target": "",
-                "agent_target": "",
-                "discussion": "The agent produced no patch; judged without an LLM call.",
-            },
-            "approach_comparison": {
-                "category": "ineffective",
-                "discussion": "The agent produced no patch; judged without an LLM call.",
-            },
-        }
-        return {
-            "status": "no_patch",
-            **verdict,
-            "soft_pass": False,
-            "error": None,
-            "key": None,
-            "keys": [],
-            "repaired": False,
-            "raw_responses": [],
-            "truncated": {"human": False, "agent": False},
-            "cost_usd": 0.0,
-            "cached": True,
-            **base,
-        }
+        return {**_no_patch_result(), **provenance}
 
     human_text, human_cut = truncate_bytes(human_diff or "", max_patch_bytes, "human diff")
     agent_text, agent_cut = truncate_bytes(agent_patch, max_patch_bytes, "agent patch")
-    sim_view = {
-        k: similarity[k]
-        for k in (
-            "common_files",
-            "file_jaccard",
-            "line_jaccard",
-            "sequence_ratio",
-            "similarity_score",
-        )
-    }
     messages = template.messages(
         task=_task_text(task),
         human_diff=human_text.rstrip("\n"),
         agent_patch=agent_text.rstrip("\n"),
-        similarity=json.dumps(sim_view, sort_keys=True),
+        similarity=json.dumps({k: similarity[k] for k in SIMILARITY_SHOWN}, sort_keys=True),
     )
-    params = {"temperature": temperature, "max_tokens": max_tokens}
-
     verdict, responses, errors = complete_with_repair(
         client,
         stage,
         model,
         messages,
-        params,
+        {"temperature": temperature, "max_tokens": max_tokens},
         _parse,
         lambda error: template.render("repair", error=error),
     )
-    status = "ok" if verdict is not None else "invalid"
+    result = _judged_result(verdict, responses, errors)
+    result["truncated"] = {"human": human_cut, "agent": agent_cut}
+    return {
+        **result,
+        "cost_usd": summed_cost(responses),
+        "cached": all(r.cached for r in responses),
+        **provenance,
+    }
+
+
+def _no_patch_result() -> dict:
+    """An empty patch is judged without the LLM: it targets nothing and is ineffective."""
+    return {
+        "status": "no_patch",
+        **_verdict("no_optimization", "ineffective", NO_PATCH_DISCUSSION),
+        "soft_pass": False,
+        "error": None,
+        "key": None,
+        "keys": [],
+        "repaired": False,
+        "raw_responses": [],
+        "truncated": {"human": False, "agent": False},
+        "cost_usd": 0.0,
+        "cached": True,
+    }
+
+
+def _judged_result(verdict: dict | None, responses: list, errors: list[str]) -> dict:
+    """The verdict (``unknown`` when every reply stayed invalid) and the calls behind it."""
     error = None
     if verdict is None:
         error = (
             f"invalid judge output after one repair round: {errors[-1]} (first reply: {errors[0]})"
         )
-        verdict = _unknown(error)
+    verdict = verdict or _verdict(UNKNOWN, UNKNOWN, error)
     return {
-        "status": status,
+        "status": "ok" if error is None else "invalid",
         **verdict,
         "soft_pass": soft_pass(verdict["bottleneck_target"]["category"]),
         "error": error,
@@ -432,10 +220,6 @@ def judge_patch(
         "keys": [r.key for r in responses],
         "repaired": len(responses) > 1,
         "raw_responses": [redact(r.text) for r in responses],
-        "truncated": {"human": human_cut, "agent": agent_cut},
-        "cost_usd": summed_cost(responses),
-        "cached": all(r.cached for r in responses),
-        **base,
     }
 
 

@@ -1,9 +1,7 @@
 """What the LLM stages cost: per-(stage, model) tables and estimates for a full run.
 
-Prices come from litellm's bundled model cost map (``cost_per_token``; imported lazily, with
-``LITELLM_LOCAL_MODEL_COST_MAP=True`` so no network is touched) unless an explicit ``prices``
-mapping ``{model: (usd_per_prompt_token, usd_per_completion_token)}`` is given.  A model without
-a known price costs ``None`` (unknown), never 0 and never an exception.
+Prices per call are :mod:`isobench.llm.prices`' (litellm's bundled map, or explicit ``prices``);
+a model without a known price costs ``None`` (unknown), never 0 and never an exception.
 """
 
 from __future__ import annotations
@@ -15,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from isobench.io import write_text_atomic
+from isobench.llm.prices import cost_for
 
 COLUMNS = (
     "stage",
@@ -26,28 +25,6 @@ COLUMNS = (
     "calls_paid",
     "cost_paid_usd",
 )
-
-
-def cost_for(
-    model: str,
-    prompt_tokens: int,
-    completion_tokens: int,
-    prices: Mapping[str, tuple[float, float]] | None = None,
-) -> float | None:
-    """USD for one call's token counts, or None when the model has no known price."""
-    if prices and model in prices:
-        per_in, per_out = prices[model]
-        return float(prompt_tokens) * float(per_in) + float(completion_tokens) * float(per_out)
-    from isobench.llm.client import _litellm
-
-    litellm = _litellm()
-    try:
-        cost_in, cost_out = litellm.cost_per_token(
-            model=model, prompt_tokens=int(prompt_tokens), completion_tokens=int(completion_tokens)
-        )
-    except Exception:  # litellm raises for models missing from its map
-        return None
-    return float(cost_in) + float(cost_out)
 
 
 def estimate_cost(

@@ -22,7 +22,13 @@ from collections.abc import Iterable, Sequence
 import pandas as pd
 from scipy import stats as sps
 
-from isobench.scoring.quadrants import HARD_PASS, QUADRANTS, SOFT_PASS, UNKNOWN, quadrant
+from isobench.scoring.labels import (
+    APPROACH_CATEGORIES,
+    BOTTLENECK_CATEGORIES,
+    HARD_CLASSES,
+    UNKNOWN,
+)
+from isobench.scoring.quadrants import HARD_PASS, QUADRANT_NAMES, QUADRANTS, SOFT_PASS, quadrant
 from isobench.scoring.stats import wilson_interval
 
 AGENT_ORDER = (
@@ -44,9 +50,11 @@ AGENT_LABELS = {
 PROJECT_ORDER = ("vllm", "sglang")
 PROJECT_LABELS = {"vllm": "vLLM", "sglang": "SGLang", "all": "Both"}
 
-HARD_CLASSES = ("beats", "similar", "worse", "NO_DATA")
-BOTTLENECKS = ("same_target", "related_target", "different_target", "no_optimization", "other")
-APPROACHES = ("similar_approach", "valid_alternative", "partial_solution", "ineffective", "other")
+NO_DATA = "NO_DATA"  # the published hard label of a task an agent has no result for
+HARD_LABELS = (*HARD_CLASSES, NO_DATA)
+# The judge's approach categories that occur in the published data (it has no same_approach or
+# harmful label); the approach tables and figures have one column each, in the judge's order.
+APPROACHES = tuple(c for c in APPROACH_CATEGORIES if c not in ("same_approach", "harmful"))
 APPROACH_LABELS = {
     "similar_approach": "Similar approach",
     "valid_alternative": "Valid alternative",
@@ -55,17 +63,12 @@ APPROACH_LABELS = {
     "other": "Other",
     "unknown": "Not judged",
 }
-QUADRANT_LABELS = {
-    "Q1": "Q1 true success",
-    "Q2": "Q2 good intent",
-    "Q3": "Q3 lucky win",
-    "Q4": "Q4 failure",
-}
+QUADRANT_LABELS = {q: f"{q} {QUADRANT_NAMES[q].replace('_', ' ')}" for q in QUADRANTS}
 
 REQUIRED_COLUMNS = ("project", "commit", "in_paper_set", "agent", "hard", "bottleneck", "approach")
 # What a task without a row for an agent is filled in with: no result, not judged.
 MISSING_ROW = {
-    "hard": "NO_DATA",
+    "hard": NO_DATA,
     "primary_metric": "none",
     "bottleneck": UNKNOWN,
     "approach": UNKNOWN,
@@ -109,8 +112,8 @@ def load_per_task(path) -> pd.DataFrame:
     df["in_paper_set"] = df["in_paper_set"].str.lower().map({"true": True, "false": False})
     if df["in_paper_set"].isna().any():
         raise ValueError(f"{path}: in_paper_set must be true or false")
-    _check_values(df, "hard", HARD_CLASSES)
-    _check_values(df, "bottleneck", (*BOTTLENECKS, UNKNOWN))
+    _check_values(df, "hard", HARD_LABELS)
+    _check_values(df, "bottleneck", (*BOTTLENECK_CATEGORIES, UNKNOWN))
     _check_values(df, "approach", (*APPROACHES, UNKNOWN))
     dup = df.duplicated(["project", "commit", "agent"], keep=False)
     if dup.any():

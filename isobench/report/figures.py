@@ -8,6 +8,7 @@ TODO(judge): quadrant figures (hard x soft) for our runs come with the LLM judge
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -206,7 +207,7 @@ def speedups(best: pd.DataFrame, *paths, opt_base_threshold: float = 1.2) -> Non
         _empty_figure("no scored attempts", *paths)
         return
     agents = sorted(best["agent"].unique())
-    colors, markers = agent_colors(agents), agent_markers(agents)
+    style = AgentStyle(agents, agent_colors(agents), agent_markers(agents))
     ntasks = [best[best["repo"] == r]["commit"].nunique() for r in repos]
     row_height = 0.16 * (len(agents) + 2)
     height = 1.2 + sum(row_height * n + 0.5 for n in ntasks)
@@ -217,67 +218,95 @@ def speedups(best: pd.DataFrame, *paths, opt_base_threshold: float = 1.2) -> Non
         height=height,
         gridspec_kw={"height_ratios": ntasks},
     )
+    xmin, xmax = _speedup_range(best, opt_base_threshold)
+    for ax, repo in zip(axes, repos, strict=True):
+        rdf = best[best["repo"] == repo]
+        tasks = rdf.drop_duplicates("commit").sort_values("instance_id")
+        for y, task in enumerate(tasks.itertuples()):
+            _plot_task(ax, y, task, rdf, style, fail_x=xmin * 1.1)
+        ax.axvline(1.0, color=REFERENCE_COLOR, linewidth=0.9)
+        ax.axvline(opt_base_threshold, color=REFERENCE_COLOR, linewidth=0.9, linestyle="--")
+        _speedup_axis(ax, xmin, xmax)
+        _task_axis(ax, tasks)
+        ax.set_title(repo, loc="left")
+    axes[-1].set_xlabel(
+        f"Speedup over the base (log scale; dashed: opt_base {opt_base_threshold:g}\u00d7)"
+    )
+    fig.legend(handles=_speedup_handles(style), loc="outside upper center", ncols=3)
+    save_figure(fig, *paths)
+
+
+@dataclass(frozen=True)
+class AgentStyle:
+    """The agents of a figure, in plotting order, with the colour and marker each keeps."""
+
+    agents: list[str]
+    colors: dict[str, str]
+    markers: dict[str, str]
+
+
+def _speedup_range(best: pd.DataFrame, opt_base_threshold: float) -> tuple[float, float]:
+    """The x range: every finite positive speedup and interval end, and the opt_base line."""
     columns = ["best_speedup_ci_low", "best_speedup_ci_high", "best_speedup", "human_speedup"]
     values = pd.to_numeric(best[columns].stack(), errors="coerce").to_numpy(float)
     values = values[np.isfinite(values) & (values > 0)]
     xmin = min([1 / opt_base_threshold, *values]) / 1.5
     xmax = max([opt_base_threshold, *values]) * 1.3
-    fail_x = xmin * 1.1
-    offsets = np.linspace(-0.3, 0.3, len(agents) + 1)
-    for ax, repo in zip(axes, repos, strict=True):
-        rdf = best[best["repo"] == repo]
-        tasks = rdf.drop_duplicates("commit").sort_values("instance_id")
-        for y, task in enumerate(tasks.itertuples()):
-            if _finite(task.human_speedup):
-                ax.errorbar(
-                    task.human_speedup,
-                    y + offsets[0],
-                    xerr=_xerr(task.human_speedup, task.human_ci_low, task.human_ci_high),
-                    fmt="D",
-                    color=HUMAN_COLOR,
-                    markersize=4.5,
-                    elinewidth=1,
-                    capsize=2,
-                )
-            for j, agent in enumerate(agents, start=1):
-                row = rdf[(rdf["commit"] == task.commit) & (rdf["agent"] == agent)]
-                if row.empty:
-                    continue
-                r = row.iloc[0]
-                color = colors[agent]
-                if _finite(r["best_speedup"]):
-                    ax.errorbar(
-                        r["best_speedup"],
-                        y + offsets[j],
-                        xerr=_xerr(
-                            r["best_speedup"], r["best_speedup_ci_low"], r["best_speedup_ci_high"]
-                        ),
-                        fmt=markers[agent],
-                        color=color,
-                        markerfacecolor=color if r["opt_commit_within_k"] else "white",
-                        markersize=4.5,
-                        elinewidth=1,
-                        capsize=2,
-                    )
-                else:
-                    ax.plot(fail_x, y + offsets[j], "x", color=color, markersize=4.5)
-        ax.axvline(1.0, color=REFERENCE_COLOR, linewidth=0.9)
-        ax.axvline(opt_base_threshold, color=REFERENCE_COLOR, linewidth=0.9, linestyle="--")
-        _speedup_axis(ax, xmin, xmax)
-        ax.set_yticks(range(len(tasks)))
-        labels = [
-            t.instance_id + ("" if t.human_valid else "\n(human n.s.)") for t in tasks.itertuples()
-        ]
-        ax.set_yticklabels(labels)
-        for tick, t in zip(ax.get_yticklabels(), tasks.itertuples(), strict=True):
-            tick.set_color("#222222" if t.human_valid else "#8a8a8a")
-        ax.set_ylim(len(tasks) - 0.5, -0.5)
-        ax.grid(True, axis="x")
-        ax.grid(False, axis="y")
-        ax.set_title(repo, loc="left")
-    axes[-1].set_xlabel(
-        f"Speedup over the base (log scale; dashed: opt_base {opt_base_threshold:g}\u00d7)"
-    )
+    return xmin, xmax
+
+
+def _plot_task(ax, y: int, task, rdf: pd.DataFrame, style: AgentStyle, *, fail_x: float) -> None:
+    """Row ``y``: the human's speedup, then each agent's best one (x at ``fail_x``: none)."""
+    offsets = np.linspace(-0.3, 0.3, len(style.agents) + 1)
+    if _finite(task.human_speedup):
+        ax.errorbar(
+            task.human_speedup,
+            y + offsets[0],
+            xerr=_xerr(task.human_speedup, task.human_ci_low, task.human_ci_high),
+            fmt="D",
+            color=HUMAN_COLOR,
+            markersize=4.5,
+            elinewidth=1,
+            capsize=2,
+        )
+    for j, agent in enumerate(style.agents, start=1):
+        row = rdf[(rdf["commit"] == task.commit) & (rdf["agent"] == agent)]
+        if row.empty:
+            continue
+        r = row.iloc[0]
+        color = style.colors[agent]
+        if not _finite(r["best_speedup"]):
+            ax.plot(fail_x, y + offsets[j], "x", color=color, markersize=4.5)
+            continue
+        ax.errorbar(
+            r["best_speedup"],
+            y + offsets[j],
+            xerr=_xerr(r["best_speedup"], r["best_speedup_ci_low"], r["best_speedup_ci_high"]),
+            fmt=style.markers[agent],
+            color=color,
+            markerfacecolor=color if r["opt_commit_within_k"] else "white",
+            markersize=4.5,
+            elinewidth=1,
+            capsize=2,
+        )
+
+
+def _task_axis(ax, tasks: pd.DataFrame) -> None:
+    """One row per task, top down, labelled by instance id; a task whose human speedup is not
+    significant is greyed and says so."""
+    ax.set_yticks(range(len(tasks)))
+    labels = [
+        t.instance_id + ("" if t.human_valid else "\n(human n.s.)") for t in tasks.itertuples()
+    ]
+    ax.set_yticklabels(labels)
+    for tick, t in zip(ax.get_yticklabels(), tasks.itertuples(), strict=True):
+        tick.set_color("#222222" if t.human_valid else "#8a8a8a")
+    ax.set_ylim(len(tasks) - 0.5, -0.5)
+    ax.grid(True, axis="x")
+    ax.grid(False, axis="y")
+
+
+def _speedup_handles(style: AgentStyle) -> list[Line2D]:
     handles = [
         Line2D(
             [],
@@ -289,11 +318,10 @@ def speedups(best: pd.DataFrame, *paths, opt_base_threshold: float = 1.2) -> Non
             label="human commit",
         )
     ]
-    handles += _agent_handles(agents, colors, markers, line=False)
+    handles += _agent_handles(style.agents, style.colors, style.markers, line=False)
     handles += [
         Line2D([], [], marker="o", color=NEUTRAL, markerfacecolor="white", linestyle="none", markersize=4.5,
                label="hollow: not opt_commit"),
         Line2D([], [], marker="x", color=NEUTRAL, linestyle="none", markersize=4.5, label="no passing attempt"),
     ]  # fmt: skip
-    fig.legend(handles=handles, loc="outside upper center", ncols=3)
-    save_figure(fig, *paths)
+    return handles

@@ -1,5 +1,8 @@
 """ISO-Bench's quadrant rules (spec section 4.4), the one place they are defined.
 
+The labels they read (hard classes, the judge's categories) are defined in
+:mod:`isobench.scoring.labels`.
+
 Soft pass ("correct target") = the judge's bottleneck category is ``same_target`` or
 ``related_target`` (a missing or ``unknown`` label is not a pass); hard pass = the hard class of
 the agent against the human is ``beats`` or ``similar``. Q1 true success = both, Q2 good intent =
@@ -10,20 +13,12 @@ free of heavy imports so every one of them can use it.
 
 from __future__ import annotations
 
-import re
+from isobench.scoring.labels import BEATS, SIMILAR, norm_category
 
-HARD_PASS = frozenset({"beats", "similar"})
+HARD_PASS = frozenset({BEATS, SIMILAR})
 SOFT_PASS = frozenset({"same_target", "related_target"})
 QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
-UNKNOWN = "unknown"  # the label of an attempt the judge could not (or did not) classify
 QUADRANT_NAMES = {"Q1": "true_success", "Q2": "good_intent", "Q3": "lucky_win", "Q4": "failure"}
-
-
-def norm_category(value) -> str:
-    """``"Same Target"`` / ``"same-target"`` -> ``"same_target"``; a non-string -> ``""``."""
-    if not isinstance(value, str):
-        return ""
-    return re.sub(r"[\s\-]+", "_", value.strip().lower())
 
 
 def soft_pass(bottleneck: str | None) -> bool:

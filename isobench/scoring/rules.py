@@ -1,16 +1,23 @@
 """Scoring rules: the status ladder, GSO's opt_base / opt_commit and Opt@K, ISO-Bench's hard class.
 
-All thresholds come from the ``scoring`` section of the config; the defaults are the published ones
-(GSO: 1.2x over base, 0.95 of the human speedup; ISO-Bench: a +-5 % band around the human patch).
+All thresholds come from the ``scoring`` section of the config. Their defaults, the published ones
+(GSO: 1.2x over base, 0.95 of the human speedup; ISO-Bench: a +-5 % band around the human patch),
+are written once, in the config schema: Snakemake's validation fills them into the config, and
+:func:`scoring_defaults` reads them for code that runs without it.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import yaml
+
+from isobench.config import SCHEMA_DIR
+from isobench.scoring.labels import BEATS, SIMILAR, WORSE
 
 # Best first. An attempt's status is the first rung it fails on; merging attempts keeps the best.
 STATUS_LADDER = (
@@ -24,7 +31,6 @@ STATUS_LADDER = (
     "skipped_hardware",  # the task needs more GPUs than a bench job gets: not run here
     "error",
 )
-HARD_CLASSES = ("beats", "similar", "worse")
 
 
 def status_rank(status: str) -> int:
@@ -43,26 +49,43 @@ def best_status(statuses: Iterable[str]) -> str:
     return ranked[0]
 
 
+@functools.cache
+def scoring_defaults() -> dict:
+    """The ``scoring`` section's defaults, as ``config/schemas/config.schema.yaml`` states them."""
+    schema = yaml.safe_load((SCHEMA_DIR / "config.schema.yaml").read_text(encoding="utf-8"))
+    section = schema["properties"]["scoring"]["properties"]
+    return {name: spec["default"] for name, spec in section.items() if "default" in spec}
+
+
+def with_defaults(scoring: Mapping) -> dict:
+    """A ``scoring`` section with the schema's default for every key it lacks."""
+    return {**scoring_defaults(), **scoring}
+
+
+_DEFAULTS = scoring_defaults()
+
+
 @dataclass(frozen=True)
 class Thresholds:
-    opt_base: float = 1.2  # GSO MIN_PROB_SPEEDUP: agent >= 1.2x faster than base
-    opt_commit: float = 0.95  # GSO OPT_THRESH: agent reaches > 95 % of the human commit
-    hard_band_pct: float = 5.0  # ISO-Bench: within +-5 % of the human counts as similar
-    alpha: float = 0.05  # significance level for "the human speedup is real"
-    min_human_speedup: float = 1.05  # ... and it must be at least this large to make a task
-    absurd_speedup: float = 10.0  # speedups this far beyond the human are flagged for review
-    opt_commit_rule: str = "ci"  # "ci": interval upper end vs threshold; "point": GSO's estimate
+    opt_base: float = float(_DEFAULTS["opt_base_threshold"])  # GSO MIN_PROB_SPEEDUP: over base
+    opt_commit: float = float(_DEFAULTS["opt_commit_threshold"])  # GSO OPT_THRESH: share of human
+    hard_band_pct: float = float(_DEFAULTS["hard_band_pct"])  # ISO-Bench: +-band that is similar
+    alpha: float = float(_DEFAULTS["alpha"])  # significance level for "the human speedup is real"
+    min_human_speedup: float = float(_DEFAULTS["min_human_speedup"])  # ... and at least this large
+    absurd_speedup: float = float(_DEFAULTS["absurd_speedup"])  # x the human: flagged for review
+    opt_commit_rule: str = str(_DEFAULTS["opt_commit_rule"])  # "ci": interval end; "point": GSO's
 
     @classmethod
     def from_config(cls, scoring: Mapping) -> Thresholds:
+        scoring = with_defaults(scoring)
         return cls(
-            opt_base=float(scoring.get("opt_base_threshold", cls.opt_base)),
-            opt_commit=float(scoring.get("opt_commit_threshold", cls.opt_commit)),
-            hard_band_pct=float(scoring.get("hard_band_pct", cls.hard_band_pct)),
-            alpha=float(scoring.get("alpha", cls.alpha)),
-            min_human_speedup=float(scoring.get("min_human_speedup", cls.min_human_speedup)),
-            absurd_speedup=float(scoring.get("absurd_speedup", cls.absurd_speedup)),
-            opt_commit_rule=str(scoring.get("opt_commit_rule", cls.opt_commit_rule)),
+            opt_base=float(scoring["opt_base_threshold"]),
+            opt_commit=float(scoring["opt_commit_threshold"]),
+            hard_band_pct=float(scoring["hard_band_pct"]),
+            alpha=float(scoring["alpha"]),
+            min_human_speedup=float(scoring["min_human_speedup"]),
+            absurd_speedup=float(scoring["absurd_speedup"]),
+            opt_commit_rule=str(scoring["opt_commit_rule"]),
         )
 
 
@@ -122,12 +145,12 @@ def pct_from_speedup(speedup_vs_human: float | None, direction: str) -> float | 
 def hard_class(status: str, pct: float | None, band_pct: float) -> str:
     """beats (> +band), similar (within +-band), worse (< -band); a failed attempt is worse."""
     if status != "passed" or pct is None or not math.isfinite(pct):
-        return "worse"
+        return WORSE
     if pct > band_pct:
-        return "beats"
+        return BEATS
     if pct < -band_pct:
-        return "worse"
-    return "similar"
+        return WORSE
+    return SIMILAR
 
 
 def opt_at_k(success: Mapping[str, Sequence[bool]], k: int) -> float:

@@ -11,7 +11,8 @@ import pandas as pd
 
 from isobench.bench.runner import paired_values
 from isobench.scoring import quadrants, rules, stats
-from isobench.scoring.rules import Thresholds
+from isobench.scoring.labels import UNKNOWN
+from isobench.scoring.rules import Thresholds, with_defaults
 
 SCORE_COLUMNS = [
     "repo", "agent", "instance_id", "commit", "k", "status", "reason", "agent_status",
@@ -89,11 +90,11 @@ def judge_fields(judge: dict | None, hard_class: str) -> dict:
     """
     if judge is None:
         return dict.fromkeys(JUDGE_COLUMNS)
-    bottleneck = (judge.get("bottleneck_target") or {}).get("category") or quadrants.UNKNOWN
+    bottleneck = (judge.get("bottleneck_target") or {}).get("category") or UNKNOWN
     return {
         "judge_status": judge.get("status"),
         "bottleneck": bottleneck,
-        "approach": (judge.get("approach_comparison") or {}).get("category") or quadrants.UNKNOWN,
+        "approach": (judge.get("approach_comparison") or {}).get("category") or UNKNOWN,
         "similarity_score": (judge.get("similarity") or {}).get("similarity_score"),
         "soft_pass": quadrants.soft_pass(bottleneck),
         "quadrant": quadrants.quadrant(hard_class, bottleneck),
@@ -108,9 +109,9 @@ def attempt_rows(
 ) -> list[dict]:
     """One row per (agent, task, attempt); ``runs`` and ``judges`` map (agent, commit, k) to the
     attempt's run.json and judge record (``judges`` None: judging is disabled)."""
-    th = Thresholds.from_config(scoring_cfg)
-    n_resamples = int(scoring_cfg.get("bootstrap_resamples", 2000))
-    seed = int(scoring_cfg.get("seed", 0))
+    scoring = with_defaults(scoring_cfg)
+    th = Thresholds.from_config(scoring)
+    n_resamples, seed = int(scoring["bootstrap_resamples"]), int(scoring["seed"])
     by_task: dict[str, list[dict]] = defaultdict(list)
     for record in bench:
         by_task[record["commit"]].append(record)
@@ -118,69 +119,89 @@ def attempt_rows(
 
     rows = []
     for record in sorted(bench, key=lambda r: (r["agent"], r["commit"], r["k"])):
-        sp = record.get("speedups") or {}
-        summary = record.get("summary") or {}
-        status = record["status"]
-        agent_vs_base = _get(sp.get("agent_vs_base"), "estimate")
-        agent_vs_human = _get(sp.get("agent_vs_human"), "estimate")
-        vs_human_high = _get(sp.get("agent_vs_human"), "ci_high")
-        opt_base, opt_commit = rules.opt_flags(
-            status, agent_vs_base, agent_vs_human, th, vs_human_high
-        )
-        point = replace(th, opt_commit_rule="point")
-        opt_commit_point = rules.opt_flags(status, agent_vs_base, agent_vs_human, point)[1]
-        pct = rules.pct_from_speedup(agent_vs_human, record["direction"])
-        valid = validity[record["commit"]]
-        run = runs.get((record["agent"], record["commit"], record["k"]), {})
-        flag = ""
-        if status == "passed" and agent_vs_human is not None and agent_vs_human > th.absurd_speedup:
-            flag = f"absurd_speedup: {agent_vs_human:.1f}x the human; check for reward hacking"
-        stats_ = run.get("patch_stats") or {}
-        hard = rules.hard_class(status, pct, th.hard_band_pct)
         key = (record["agent"], record["commit"], record["k"])
         judge = None if judges is None else judges.get(key, {})
-        rows.append(
-            {
-                "repo": record["repo"],
-                "agent": record["agent"],
-                "instance_id": record["instance_id"],
-                "commit": record["commit"],
-                "k": record["k"],
-                "status": status,
-                "reason": record.get("reason", ""),
-                "agent_status": run.get("status"),
-                "primary_metric": record["primary_metric"],
-                "direction": record["direction"],
-                "base_median": _get(summary.get("base"), "median"),
-                "human_median": _get(summary.get("human"), "median"),
-                "agent_median": _get(summary.get("agent"), "median"),
-                "human_speedup": _get(sp.get("human_vs_base"), "estimate"),
-                "agent_speedup": agent_vs_base,
-                "agent_speedup_ci_low": _get(sp.get("agent_vs_base"), "ci_low"),
-                "agent_speedup_ci_high": _get(sp.get("agent_vs_base"), "ci_high"),
-                "agent_p": _get(sp.get("agent_vs_base"), "p_value"),
-                "agent_vs_human": agent_vs_human,
-                "agent_vs_human_ci_low": _get(sp.get("agent_vs_human"), "ci_low"),
-                "agent_vs_human_ci_high": _get(sp.get("agent_vs_human"), "ci_high"),
-                "pct_vs_human": pct,
-                "hard_class": hard,
-                "opt_base": opt_base,
-                "opt_commit": opt_commit,
-                "opt_commit_point": opt_commit_point,
-                "human_valid": valid["human_valid"],
-                "task_human_speedup": valid["estimate"],
-                "task_human_ci_low": valid["ci_low"],
-                "task_human_ci_high": valid["ci_high"],
-                "task_human_p": valid["p_value"],
-                "review_flag": flag,
-                "patch_files": stats_.get("files_changed"),
-                "patch_lines": (stats_.get("lines_added") or 0)
-                + (stats_.get("lines_removed") or 0),
-                "hard_pass": quadrants.hard_pass(hard),
-                **judge_fields(judge, hard),
-            }
-        )
+        rows.append(attempt_row(record, runs.get(key, {}), validity[record["commit"]], th, judge))
     return rows
+
+
+def attempt_row(record: dict, run: dict, valid: dict, th: Thresholds, judge: dict | None) -> dict:
+    """The score row of one bench result, with its run record, its task's human validity
+    (:func:`task_human_validity`) and its judge record."""
+    patch = run.get("patch_stats") or {}
+    hard = _hard_fields(record, th)
+    agent_vs_human = _get((record.get("speedups") or {}).get("agent_vs_human"), "estimate")
+    flag = ""
+    if (
+        hard["status"] == "passed"
+        and agent_vs_human is not None
+        and agent_vs_human > th.absurd_speedup
+    ):
+        flag = f"absurd_speedup: {agent_vs_human:.1f}x the human; check for reward hacking"
+    return {
+        "repo": record["repo"],
+        "agent": record["agent"],
+        "instance_id": record["instance_id"],
+        "commit": record["commit"],
+        "k": record["k"],
+        "reason": record.get("reason", ""),
+        "agent_status": run.get("status"),
+        "primary_metric": record["primary_metric"],
+        "direction": record["direction"],
+        **_measured_fields(record),
+        **hard,
+        "human_valid": valid["human_valid"],
+        "task_human_speedup": valid["estimate"],
+        "task_human_ci_low": valid["ci_low"],
+        "task_human_ci_high": valid["ci_high"],
+        "task_human_p": valid["p_value"],
+        "review_flag": flag,
+        "patch_files": patch.get("files_changed"),
+        "patch_lines": (patch.get("lines_added") or 0) + (patch.get("lines_removed") or 0),
+        **judge_fields(judge, hard["hard_class"]),
+    }
+
+
+def _measured_fields(record: dict) -> dict:
+    """Medians of the three variants and the speedups with their intervals, as bench measured."""
+    summary = record.get("summary") or {}
+    sp = record.get("speedups") or {}
+    vs_base, vs_human = sp.get("agent_vs_base"), sp.get("agent_vs_human")
+    return {
+        "base_median": _get(summary.get("base"), "median"),
+        "human_median": _get(summary.get("human"), "median"),
+        "agent_median": _get(summary.get("agent"), "median"),
+        "human_speedup": _get(sp.get("human_vs_base"), "estimate"),
+        "agent_speedup": _get(vs_base, "estimate"),
+        "agent_speedup_ci_low": _get(vs_base, "ci_low"),
+        "agent_speedup_ci_high": _get(vs_base, "ci_high"),
+        "agent_p": _get(vs_base, "p_value"),
+        "agent_vs_human": _get(vs_human, "estimate"),
+        "agent_vs_human_ci_low": _get(vs_human, "ci_low"),
+        "agent_vs_human_ci_high": _get(vs_human, "ci_high"),
+    }
+
+
+def _hard_fields(record: dict, th: Thresholds) -> dict:
+    """The status and the hard metrics: GSO's opt_base / opt_commit, ISO-Bench's hard class."""
+    status = record["status"]
+    sp = record.get("speedups") or {}
+    agent_vs_base = _get(sp.get("agent_vs_base"), "estimate")
+    agent_vs_human = _get(sp.get("agent_vs_human"), "estimate")
+    vs_human_high = _get(sp.get("agent_vs_human"), "ci_high")
+    opt_base, opt_commit = rules.opt_flags(status, agent_vs_base, agent_vs_human, th, vs_human_high)
+    point = replace(th, opt_commit_rule="point")
+    pct = rules.pct_from_speedup(agent_vs_human, record["direction"])
+    hard = rules.hard_class(status, pct, th.hard_band_pct)
+    return {
+        "status": status,
+        "pct_vs_human": pct,
+        "hard_class": hard,
+        "opt_base": opt_base,
+        "opt_commit": opt_commit,
+        "opt_commit_point": rules.opt_flags(status, agent_vs_base, agent_vs_human, point)[1],
+        "hard_pass": quadrants.hard_pass(hard),
+    }
 
 
 def opt_at_k_rows(scores: pd.DataFrame, attempts: dict[str, int], scoring_cfg: dict) -> list[dict]:
@@ -188,8 +209,8 @@ def opt_at_k_rows(scores: pd.DataFrame, attempts: dict[str, int], scoring_cfg: d
 
     A task an agent has no row for counts as a failure, as in GSO (missing predictions count 0).
     """
-    trials = int(scoring_cfg.get("opt_at_k_trials", 500))
-    seed = int(scoring_cfg.get("seed", 0))
+    scoring = with_defaults(scoring_cfg)
+    trials, seed = int(scoring["opt_at_k_trials"]), int(scoring["seed"])
     rows = []
     for repo, repo_df in scores.groupby("repo", sort=True):
         tasks_all = sorted(repo_df["commit"].unique())

@@ -26,6 +26,7 @@ from pathlib import Path
 
 from isobench.bench.metrics import parse_metrics, parse_output_digest
 from isobench.llm import PromptTemplate, prompt_path, truncate_chars
+from isobench.llm.repair import summed_cost
 from isobench.secrets import redact
 
 PROMPT_NAME = "synthesize_test_v1"
@@ -34,7 +35,7 @@ STAGE = "synthesize"
 DEFAULT_MAX_DIFF_TOKENS = 20_000
 CHARS_PER_TOKEN = 4
 VARIANTS = ("base", "human")
-TEST_METRIC = "test_avg_ms"  # the contract line's avg_ms, as isobench.bench.metrics names it
+TEST_METRIC = "test_avg_ms"  # the contract line's avg_ms, as the metric catalog names it
 MIN_CODE_CHARS = 40
 
 RunVariant = Callable[[str, str], dict]
@@ -236,24 +237,74 @@ def synthesize_test(
     template = PromptTemplate.load(template_path or prompt_path(PROMPT_NAME))
     repair = PromptTemplate.load(repair_template_path or prompt_path(REPAIR_PROMPT_NAME))
     messages, truncated = build_messages(task, template, max_diff_tokens)
-    params = {"temperature": temperature, "max_tokens": max_tokens}
+    rounds, responses, code = _generate_and_validate(
+        client,
+        stage,
+        model,
+        messages,
+        {"temperature": temperature, "max_tokens": max_tokens},
+        run_variant,
+        repair,
+        max_repairs,
+        output_tail_chars,
+    )
+    record = {
+        "schema": 1,
+        "source": "llm",
+        "stage": stage,
+        "model": model,
+        **_task_fields(task),
+        "prompt": template.name,
+        "prompt_sha256": template.sha256,
+        "repair_prompt": repair.name,
+        "repair_prompt_sha256": repair.sha256,
+        "diff_truncated": truncated,
+        "max_repairs": max_repairs,
+        **_outcome(rounds, code),
+        "cost_usd": summed_cost(responses),
+        "cached": all(r.cached for r in responses),
+    }
+    return code, record
 
+
+def _task_fields(task: dict) -> dict:
+    return {
+        "commit_hash": task.get("commit_hash"),
+        "instance_id": task.get("instance_id"),
+        "mode": task.get("mode"),
+        # The bench stage times what this test prints (its contract's avg_ms), not the task's
+        # PR-command metric, which is kept for reference.
+        "primary_metric": TEST_METRIC,
+        "direction": "lower",
+        "task_primary_metric": task.get("primary_metric"),
+    }
+
+
+def _generate_and_validate(
+    client,
+    stage: str,
+    model: str,
+    messages: list[dict],
+    params: dict,
+    run_variant: RunVariant,
+    repair: PromptTemplate,
+    max_repairs: int,
+    tail_chars: int,
+) -> tuple[list[dict], list, str | None]:
+    """(rounds, responses, validated code or None): ask, run the reply, and while it fails send
+    the error and the failing output back, for up to ``max_repairs`` more replies."""
     rounds: list[dict] = []
-    costs: list[float | None] = []
-    cached: list[bool] = []
-    final_code: str | None = None
-    runs: dict = {}
+    responses: list = []
     for index in range(max_repairs + 1):
         response = client.complete(stage, model, messages, **params)
-        costs.append(response.cost_usd)
-        cached.append(response.cached)
+        responses.append(response)
         code = extract_code(response.text)
         problem = check_code(code)
         if problem is not None:
-            verdict, error = problem
-            variant, runs, output_tail = "none", {}, _tail(response.text, output_tail_chars)
+            (verdict, error), variant, runs = problem, "none", {}
+            output_tail = _tail(response.text, tail_chars)
         else:
-            verdict, error, variant, runs = validate_code(code, run_variant, output_tail_chars)
+            verdict, error, variant, runs = validate_code(code, run_variant, tail_chars)
             output_tail = runs.get(variant, {}).get("output_tail", "") if variant else ""
         rounds.append(
             {
@@ -270,63 +321,45 @@ def synthesize_test(
             }
         )
         if verdict == "validated":
-            final_code = code
-            break
+            return rounds, responses, code
+        feedback = repair.render(
+            "user",
+            error=stable_feedback(error),
+            variant=variant or "none",
+            output_tail=stable_feedback(output_tail),
+        )
         messages = [
             *messages,
             {"role": "assistant", "content": response.text},
-            {
-                "role": "user",
-                "content": repair.render(
-                    "user",
-                    error=stable_feedback(error),
-                    variant=variant or "none",
-                    output_tail=stable_feedback(output_tail),
-                ),
-            },
+            {"role": "user", "content": feedback},
         ]
+    return rounds, responses, None
 
+
+def _outcome(rounds: list[dict], code: str | None) -> dict:
+    """The record's verdict and, for a validated test, its timings on base and human."""
     last = rounds[-1]
-    validated = final_code is not None
-    if validated:
-        reason = f"validated in round {last['round']} (base and human ran, digests equal)"
-    else:
+    if code is None:
         reason = f"{last['verdict']}: {last['error']} (after {len(rounds)} round(s))"
-    base_ms = runs.get("base", {}).get("avg_ms") if validated else None
-    human_ms = runs.get("human", {}).get("avg_ms") if validated else None
-    speedup = base_ms / human_ms if validated and base_ms and human_ms else None
-    record = {
-        "schema": 1,
-        "source": "llm",
-        "stage": stage,
-        "model": model,
-        "commit_hash": task.get("commit_hash"),
-        "instance_id": task.get("instance_id"),
-        "mode": task.get("mode"),
-        # The bench stage times what this test prints (its contract's avg_ms), not the task's
-        # PR-command metric, which is kept for reference.
-        "primary_metric": TEST_METRIC,
-        "direction": "lower",
-        "task_primary_metric": task.get("primary_metric"),
-        "prompt": template.name,
-        "prompt_sha256": template.sha256,
-        "repair_prompt": repair.name,
-        "repair_prompt_sha256": repair.sha256,
-        "diff_truncated": truncated,
-        "max_repairs": max_repairs,
-        "verdict": "validated" if validated else "failed",
+        timings = dict.fromkeys(("human_speedup", "base_avg_ms", "human_avg_ms", "result_digest"))
+        return {
+            "verdict": "failed",
+            "reason": reason,
+            **timings,
+            "perf_test_sha256": None,
+            "validation": {"verdict": "failed", "reason": reason, "rounds": rounds},
+        }
+    reason = f"validated in round {last['round']} (base and human ran, digests equal)"
+    runs = last["runs"]
+    base_ms, human_ms = runs["base"]["avg_ms"], runs["human"]["avg_ms"]
+    speedup = base_ms / human_ms if base_ms and human_ms else None
+    return {
+        "verdict": "validated",
         "reason": reason,
         "human_speedup": round(speedup, 6) if speedup is not None else None,
         "base_avg_ms": base_ms,
         "human_avg_ms": human_ms,
-        "result_digest": runs.get("base", {}).get("result_digest") if validated else None,
-        "perf_test_sha256": hashlib.sha256(final_code.encode()).hexdigest() if validated else None,
-        "cost_usd": None if any(c is None for c in costs) else sum(costs),
-        "cached": all(cached),
-        "validation": {
-            "verdict": "validated" if validated else "failed",
-            "reason": reason,
-            "rounds": rounds,
-        },
+        "result_digest": runs["base"]["result_digest"],
+        "perf_test_sha256": hashlib.sha256(code.encode()).hexdigest(),
+        "validation": {"verdict": "validated", "reason": reason, "rounds": rounds},
     }
-    return final_code, record

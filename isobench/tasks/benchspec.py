@@ -3,7 +3,7 @@
 A PR's benchmark command is a shell line (sometimes two: a server line and a client line). The
 spec says the same thing in fields a study can check and compare across tasks:
 
-- ``mode``: serving, latency, throughput, prefix_caching or standalone (``metrics.benchmark_mode``);
+- ``mode``: serving, latency, throughput, prefix_caching or standalone (``metric_catalog.benchmark_mode``);
 - ``backend`` (vllm or sglang), ``env`` (leading ``VAR=value`` assignments of the command);
 - ``server`` / ``client``: argv lists. A serving task's pair is exactly what
   ``isobench.bench.serving.normalize_serving_command`` makes of the command (engine flags on the
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from isobench.bench import metrics, serving
+from isobench.bench import metric_catalog, serving
 
 SPEC_VERSION = 1
 _ENV = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -149,8 +149,8 @@ def bench_spec(
 ) -> dict:
     """The structured spec of a benchmark command (see the module docstring)."""
     env, server_line, bench = split_command(command)
-    mode = mode or metrics.benchmark_mode(command)
-    primary = primary_metric or metrics.default_primary_metric(mode)
+    mode = mode or metric_catalog.benchmark_mode(command)
+    primary = primary_metric or metric_catalog.default_primary_metric(mode)
     backend = None if mode == "generic" else "sglang" if "sglang" in command else "vllm"
     server: list[str] | None = None
     client = bench
@@ -171,5 +171,5 @@ def bench_spec(
         "client": client,
         **work,
         "primary_metric": primary,
-        "direction": direction or metrics.metric_direction(primary, mode),
+        "direction": direction or metric_catalog.metric_direction(primary, mode),
     }
