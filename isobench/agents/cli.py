@@ -12,8 +12,8 @@ Every adapter follows the same steps (:meth:`CLIAdapter.__call__`):
    config lists in ``env``; per-run HOME/XDG/TMPDIR; web tools off where the CLI allows it),
    under the agent sandbox (:mod:`isobench.agents.sandbox`), its turn/cost budgets as CLI flags
    where it has them, and the wall-clock budget enforced by killing its whole process group
-   (:func:`isobench.agents.workspace.run_process`), while a thread polls the workspace for the
-   time to the first edit;
+   (:func:`isobench.process.run_process`), while a thread polls the workspace for the time to
+   the first edit (:mod:`isobench.agents.first_edit`);
 4. parse the CLI's own result (stream-json, JSONL events or a trajectory file) for how it ended,
    turns, tokens and cost; compute the patch from the workspace; decide the status
    (:func:`isobench.agents.base.decide_status`); keep the trajectory, redacted, beside run.json.
@@ -32,18 +32,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from isobench.agents.base import AgentResult, budgets_of, decide_status
+from isobench.agents.first_edit import FirstEditWatcher
 from isobench.agents.prompt import TaskPrompt, render_task_prompt
 from isobench.agents.sandbox import Sandbox, SandboxError, agent_sandbox
 from isobench.agents.workspace import (
-    FirstEditWatcher,
-    ProcessOutcome,
     Workspace,
     WorkspaceError,
     prepare_workspace,
     remove_workspace,
-    run_process,
 )
 from isobench.io import write_text_atomic
+from isobench.process import ProcessOutcome, run_process
 from isobench.secrets import is_secret_name, redact
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]

@@ -17,7 +17,7 @@ from isobench.agents.cli import (
     json_lines,
     read_text,
 )
-from isobench.agents.workspace import ProcessOutcome
+from isobench.process import ProcessOutcome
 
 
 def _toml_string(value: str) -> str:

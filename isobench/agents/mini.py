@@ -40,18 +40,16 @@ from typing import Any
 
 from isobench.agents.base import AgentResult, budgets_of, decide_status
 from isobench.agents.cli import keep_trajectory
+from isobench.agents.first_edit import FirstEditWatcher
 from isobench.agents.prompt import render_task_prompt
 from isobench.agents.sandbox import Sandbox, SandboxError, agent_sandbox
 from isobench.agents.workspace import (
-    RUN_MARKER,
-    FirstEditWatcher,
     Workspace,
     WorkspaceError,
-    kill_marked,
     prepare_workspace,
     remove_workspace,
 )
-from isobench.bench.process import run_command
+from isobench.process import RUN_MARKER, kill_marked, run_command
 from isobench.secrets import is_secret_name, redact
 
 STAGE = "agent"

@@ -53,8 +53,8 @@ from isobench.agents.cli import (
     first_line,
     read_text,
 )
-from isobench.agents.workspace import ProcessOutcome
 from isobench.io import write_text_atomic
+from isobench.process import ProcessOutcome
 
 TOOLS_DIR = Path(".tools") / "openhands" / "bin"  # where .ci/setup-agents.sh installs it
 MODULE = ("-m", "openhands.core.main")

@@ -19,7 +19,7 @@ from isobench.agents.cli import (
     extra_args,
     read_text,
 )
-from isobench.agents.workspace import ProcessOutcome
+from isobench.process import ProcessOutcome
 
 
 class Trae(CLIAdapter):
