@@ -39,7 +39,7 @@ from types import SimpleNamespace
 from typing import Any
 
 from isobench.agents.base import AgentResult, budgets_of, decide_status
-from isobench.agents.cli import keep_trajectory
+from isobench.agents.cli_output import keep_trajectory
 from isobench.agents.first_edit import FirstEditWatcher
 from isobench.agents.prompt import render_task_prompt
 from isobench.agents.sandbox import Sandbox, SandboxError, agent_sandbox
