@@ -110,7 +110,7 @@ def test_agent_cannot_read_the_study_or_the_human_commit(task, toy_repo, tmp_pat
     assert not (study / "planted.txt").exists()
     # the workspace itself is the agent's: its edit is the patch
     assert result.status == "ok", result.reason
-    assert "+DELAY = 0.03" in result.patch
+    assert b"+DELAY = 0.03" in result.patch
     sandbox = result.details["sandbox"]
     assert sandbox["mode"] == "bwrap"
     assert {str(study), str(toy_repo["path"]), str(store), str(archive)} <= set(sandbox["hidden"])
