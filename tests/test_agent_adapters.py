@@ -23,11 +23,11 @@ from isobench.agents.codex_cli import parse_codex_events
 from isobench.agents.openhands import parse_openhands_trajectory
 from isobench.agents.registry import BUILTIN_ADAPTERS
 from isobench.agents.trae import parse_trae_trajectory
-from isobench.agents.workspace import RUN_MARKER
 from isobench.bench.local import LocalExecutor
 from isobench.bench.runner import BenchSettings, bench_attempt
 from isobench.io import read_json, read_jsonl
 from isobench.llm import RecordStore
+from isobench.process import RUN_MARKER
 from tests.support.fake_provider import FakeProvider, HTTPError, Reply, ToolCall
 from tests.support.procs import alive, group_members, processes_with_env
 from tests.support.toy_project import make_toy_project

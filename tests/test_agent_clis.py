@@ -16,7 +16,7 @@ import pytest
 from isobench import gitutil
 from isobench.agents import run_agent
 from isobench.agents.base import run_record
-from isobench.agents.cli import resolve_command
+from isobench.agents.cli_lookup import resolve_command
 from tests.support.fake_provider import FakeProvider, Reply, ToolCall, has_tool_result, tool_names
 
 pytestmark = pytest.mark.agents

@@ -13,16 +13,11 @@ import pytest
 
 from isobench import gitutil
 from isobench.agents.base import AgentResult, budgets_of, decide_status, run_record
+from isobench.agents.first_edit import FirstEditWatcher
 from isobench.agents.prompt import SCRATCH_DIR, render_task_prompt
-from isobench.agents.workspace import (
-    RUN_MARKER,
-    FirstEditWatcher,
-    marked_pids,
-    prepare_workspace,
-    remove_workspace,
-    run_process,
-)
+from isobench.agents.workspace import prepare_workspace, remove_workspace
 from isobench.llm import PROMPTS_DIR
+from isobench.process import RUN_MARKER, marked_pids, run_process
 
 ISOLATED_GIT = {
     "GIT_CONFIG_NOSYSTEM": "1",

@@ -8,8 +8,8 @@ import sys
 import time
 
 from isobench.bench import serving
-from isobench.bench.process import RunResult
 from isobench.bench.runner import _sample
+from isobench.process import RunResult
 
 # A stand-in server: `python server.py PORT MODE DELAY`. MODE healthy: /health answers 200 after
 # DELAY s; crash: exits 3 after DELAY s; hang: /health answers 503 forever; die: healthy, then

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from isobench.agents.cli import CLIAdapter, Parsed, RunContext, extra_args, json_lines, read_text
-from isobench.agents.workspace import ProcessOutcome
+from isobench.agents.cli import CLIAdapter, RunContext, extra_args
+from isobench.agents.cli_output import Parsed, json_lines, read_text
+from isobench.process import ProcessOutcome
 
 
 class ClaudeCode(CLIAdapter):

@@ -5,18 +5,19 @@ Every adapter follows the same steps (:meth:`CLIAdapter.__call__`):
 1. resolve the CLI (config ``command``; else the adapter's default under the project's
    ``.tools/`` folders, where ``.ci/setup-agents.sh`` installs the pinned CLIs; else ``PATH``)
    and its version (``<cli> --version``; a config ``version`` pin that does not match is an
-   ``error``);
+   ``error``) (:mod:`isobench.agents.cli_lookup`);
 2. prepare the workspace (:mod:`isobench.agents.workspace`) and render the task prompt
    (:mod:`isobench.agents.prompt`);
 3. run the CLI headless in the workspace with a scrubbed environment (only the provider keys the
    config lists in ``env``; per-run HOME/XDG/TMPDIR; web tools off where the CLI allows it),
    under the agent sandbox (:mod:`isobench.agents.sandbox`), its turn/cost budgets as CLI flags
    where it has them, and the wall-clock budget enforced by killing its whole process group
-   (:func:`isobench.agents.workspace.run_process`), while a thread polls the workspace for the
-   time to the first edit;
+   (:func:`isobench.process.run_process`), while a thread polls the workspace for the time to
+   the first edit (:mod:`isobench.agents.first_edit`);
 4. parse the CLI's own result (stream-json, JSONL events or a trajectory file) for how it ended,
-   turns, tokens and cost; compute the patch from the workspace; decide the status
-   (:func:`isobench.agents.base.decide_status`); keep the trajectory, redacted, beside run.json.
+   turns, tokens and cost (helpers in :mod:`isobench.agents.cli_output`); compute the patch from
+   the workspace; decide the status (:func:`isobench.agents.base.decide_status`); keep the
+   trajectory, redacted, beside run.json.
 
 The adapters themselves: :mod:`isobench.agents.claude_code`, :mod:`isobench.agents.codex_cli`,
 :mod:`isobench.agents.openhands`, :mod:`isobench.agents.trae`.
@@ -24,87 +25,25 @@ The adapters themselves: :mod:`isobench.agents.claude_code`, :mod:`isobench.agen
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from isobench.agents.base import AgentResult, budgets_of, decide_status
+from isobench.agents.cli_lookup import TOOLS_BIN, cli_version, resolve_command
+from isobench.agents.cli_output import Parsed, keep_trajectory, read_text
+from isobench.agents.first_edit import FirstEditWatcher
 from isobench.agents.prompt import TaskPrompt, render_task_prompt
 from isobench.agents.sandbox import Sandbox, SandboxError, agent_sandbox
 from isobench.agents.workspace import (
-    FirstEditWatcher,
-    ProcessOutcome,
     Workspace,
     WorkspaceError,
     prepare_workspace,
     remove_workspace,
-    run_process,
 )
-from isobench.io import write_text_atomic
+from isobench.process import ProcessOutcome, run_process
 from isobench.secrets import is_secret_name, redact
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
-TOOLS_BIN = Path(".tools") / "npm" / "bin"
 TAIL = 2000  # characters of stderr kept in a failure reason / run details
-
-
-# --------------------------------------------------------------------------------------------
-# Finding and versioning a CLI
-
-
-def resolve_command(
-    command: str | list[str] | tuple[str, ...],
-    tool_dirs: tuple[Path, ...] = (TOOLS_BIN,),
-) -> list[str] | None:
-    """The argv prefix of a CLI: its first word resolved, or None when it cannot be found.
-
-    A bare name is looked up in ``tool_dirs`` (relative folders, default ``.tools/npm/bin``; of
-    the working directory, then of the project), then on ``PATH``; a path (with a slash) must
-    exist.
-    """
-    argv = [command] if isinstance(command, str) else list(command)
-    if not argv:
-        return None
-    head = argv[0]
-    if os.sep in head or "/" in head:
-        path = Path(head).expanduser()
-        return [str(path.resolve()), *argv[1:]] if path.exists() else None
-    for base in (Path.cwd(), PROJECT_ROOT):
-        for tools in tool_dirs:
-            candidate = base / tools / head
-            if candidate.is_file() and os.access(candidate, os.X_OK):
-                return [str(candidate), *argv[1:]]
-    found = shutil.which(head)
-    return [found, *argv[1:]] if found else None
-
-
-def first_line(argv: list[str], env: dict | None = None, timeout_s: float = 60) -> str | None:
-    """First line of what ``argv`` prints (stdout, else stderr), or None when it fails."""
-    try:
-        proc = subprocess.run(
-            argv,
-            capture_output=True,
-            text=True,
-            timeout=timeout_s,
-            env=env,
-            stdin=subprocess.DEVNULL,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    text = (proc.stdout or proc.stderr).strip()
-    return text.splitlines()[0].strip() if proc.returncode == 0 and text else None
-
-
-def cli_version(argv: list[str], env: dict | None = None, timeout_s: float = 60) -> str | None:
-    """First line of ``<cli> --version``, or None when it fails."""
-    return first_line([*argv, "--version"], env=env, timeout_s=timeout_s)
-
-
-# --------------------------------------------------------------------------------------------
-# One run
 
 
 @dataclass
@@ -140,65 +79,6 @@ class RunContext:
     def key_name(self, default: str) -> str:
         """The provider key variable: the first credential-like name in ``env``, else ``default``."""
         return next((n for n in self.keep if is_secret_name(n)), default)
-
-
-@dataclass
-class Parsed:
-    """How the CLI says its run ended, and what it used."""
-
-    finished: bool = False
-    failure: str | None = None
-    budget_stop: str | None = None
-    turns: int | None = None
-    tokens: dict = field(default_factory=dict)
-    cost_usd: float | None = None
-    details: dict = field(default_factory=dict)
-
-
-def read_text(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return ""
-
-
-def json_lines(text: str) -> list[dict]:
-    """The JSON objects of a JSONL text; other lines (banners, warnings) are skipped."""
-    rows = []
-    for line in text.splitlines():
-        line = line.strip()
-        if not line.startswith("{"):
-            continue
-        try:
-            row = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(row, dict):
-            rows.append(row)
-    return rows
-
-
-def keep_trajectory(source: Path | None, agent: dict, name: str, env: dict) -> str | None:
-    """Copy the agent's trajectory beside run.json (``agent['run_dir']``), credentials redacted."""
-    run_dir = agent.get("run_dir")
-    if not run_dir or source is None or not source.is_file():
-        return None
-    text = redact(redact(read_text(source), env))
-    dest = Path(run_dir) / name
-    write_text_atomic(dest, text)
-    return str(dest)
-
-
-def estimated_cost(model: str | None, prompt_tokens: int, completion_tokens: int) -> float | None:
-    """USD from litellm's price table, for CLIs that report tokens but no cost (None: unknown)."""
-    if not model or not (prompt_tokens or completion_tokens):
-        return None
-    try:
-        from isobench.llm.costs import cost_for
-
-        return cost_for(model, prompt_tokens, completion_tokens)
-    except Exception:  # no price for the model: unknown, not a crash
-        return None
 
 
 def extra_args(ctx: RunContext) -> list[str]:

@@ -8,16 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from isobench.agents.cli import (
-    CLIAdapter,
-    Parsed,
-    RunContext,
-    estimated_cost,
-    extra_args,
-    json_lines,
-    read_text,
-)
-from isobench.agents.workspace import ProcessOutcome
+from isobench.agents.cli import CLIAdapter, RunContext, extra_args
+from isobench.agents.cli_output import Parsed, estimated_cost, json_lines, read_text
+from isobench.process import ProcessOutcome
 
 
 def _toml_string(value: str) -> str:

@@ -44,17 +44,11 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isobench.agents.cli import (
-    CLIAdapter,
-    Parsed,
-    RunContext,
-    cli_version,
-    extra_args,
-    first_line,
-    read_text,
-)
-from isobench.agents.workspace import ProcessOutcome
+from isobench.agents.cli import CLIAdapter, RunContext, extra_args
+from isobench.agents.cli_lookup import cli_version, first_line
+from isobench.agents.cli_output import Parsed, read_text
 from isobench.io import write_text_atomic
+from isobench.process import ProcessOutcome
 
 TOOLS_DIR = Path(".tools") / "openhands" / "bin"  # where .ci/setup-agents.sh installs it
 MODULE = ("-m", "openhands.core.main")

@@ -20,24 +20,24 @@ Layout of one run (a fresh temporary directory, removed afterwards)::
 The patch is ``git add -A`` + ``git diff --cached --binary <initial commit>`` of the whole working
 tree (new, deleted and binary files included; commits the agent made are irrelevant), without
 ``.bench_scratch/`` and the adapter's excluded paths.
+
+Running the agent's process tree in it: :mod:`isobench.process`; the time to its first edit:
+:mod:`isobench.agents.first_edit`.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
 import tempfile
-import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from isobench import gitutil
 from isobench.agents.prompt import SCRATCH_DIR
-from isobench.bench.process import signal_group
+from isobench.process import RUN_MARKER
 from isobench.secrets import scrubbed_env
 
 IDENTITY = {
@@ -53,7 +53,6 @@ INITIAL_MESSAGE = "Initial state"
 # Variables that would point an agent at another provider, account or config than the harness
 # chose; removed unless the agent's config lists them in `env`.
 PROVIDER_PREFIXES = ("ANTHROPIC_", "OPENAI_", "CLAUDE_", "CODEX_", "AZURE_OPENAI", "LLM_", "MSWEA_")
-RUN_MARKER = "ISOBENCH_AGENT_RUN"  # in the agent's environment: every descendant carries it
 
 
 class WorkspaceError(RuntimeError):
@@ -211,6 +210,16 @@ def prepare_workspace(
     gitutil.export_tree(repo_path, parent, path)  # git archive: the tree only, no history
     for sub in ("home", "tmp", "out", "xdg/config", "xdg/cache", "xdg/data", "xdg/state"):
         (root / sub).mkdir(parents=True, exist_ok=True)
+    initial = _commit_initial_state(path)
+    (path / SCRATCH_DIR).mkdir(exist_ok=True)
+    ws = Workspace(root=root, path=path, initial_commit=initial, excludes=(SCRATCH_DIR, *excludes))
+    _make_harness_git_dir(ws)
+    return ws
+
+
+def _commit_initial_state(path: Path) -> str:
+    """``git init`` the exported tree and commit all of it once, with the fixed identity and
+    date; returns the commit's sha."""
     env = _clean_git_env(IDENTITY)
     _git(["init", "-q", "-b", "main", "--template="], cwd=path, env=env)
     for key, value in (
@@ -228,19 +237,20 @@ def prepare_workspace(
         cwd=path,
         env=env,
     )
-    initial = _git(["rev-parse", "HEAD"], cwd=path, env=env).decode().strip()
-    (path / SCRATCH_DIR).mkdir(exist_ok=True)
-    # The harness's private git directory: same objects and index, outside the agent's reach.
-    shutil.copytree(path / ".git", root / "harness.git", symlinks=True)
-    ws = Workspace(root=root, path=path, initial_commit=initial, excludes=(SCRATCH_DIR, *excludes))
+    return _git(["rev-parse", "HEAD"], cwd=path, env=env).decode().strip()
+
+
+def _make_harness_git_dir(ws: Workspace) -> None:
+    """The harness's private git directory: same objects and index, outside the agent's reach,
+    with the excluded paths in its info/exclude."""
+    shutil.copytree(ws.path / ".git", ws.harness_git_dir, symlinks=True)
     (ws.harness_git_dir / "info" / "exclude").write_text(
         "".join(f"/{p.strip('/')}/\n/{p.strip('/')}\n" for p in ws.excludes), encoding="utf-8"
     )
     refresh = {**ws._harness_env(), "GIT_OPTIONAL_LOCKS": "1"}
     subprocess.run(
-        ["git", "update-index", "-q", "--refresh"], cwd=path, env=refresh, capture_output=True
+        ["git", "update-index", "-q", "--refresh"], cwd=ws.path, env=refresh, capture_output=True
     )
-    return ws
 
 
 def remove_workspace(ws: Workspace) -> None:
@@ -261,156 +271,3 @@ def remove_workspace(ws: Workspace) -> None:
             except OSError:
                 pass
     shutil.rmtree(ws.root, ignore_errors=True)
-
-
-# --------------------------------------------------------------------------------------------
-# Time to first edit
-
-
-class FirstEditWatcher:
-    """Polls the workspace (``git status`` through the harness's git dir) about once a second.
-
-    ``seconds`` is the time from the start to the first poll that saw a change (resolution: the
-    interval), or None when the tree never changed. A change first seen by the final check at
-    :meth:`stop` is timed at the stop (an upper bound, for runs shorter than one interval).
-    """
-
-    def __init__(self, ws: Workspace, interval_s: float = 1.0) -> None:
-        self.ws = ws
-        self.interval_s = interval_s
-        self.seconds: float | None = None
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="first-edit", daemon=True)
-        self._start = 0.0
-
-    def __enter__(self) -> FirstEditWatcher:
-        self._start = time.monotonic()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def stop(self) -> None:
-        stopped = time.monotonic()
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join(timeout=30)
-        if self.seconds is None and self._start:
-            try:
-                if self.ws.changed():
-                    self.seconds = round(stopped - self._start, 3)
-            except OSError:
-                pass
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval_s):
-            try:
-                if self.ws.changed():
-                    self.seconds = round(time.monotonic() - self._start, 3)
-                    return
-            except OSError:
-                return
-
-
-# --------------------------------------------------------------------------------------------
-# Running an agent process
-
-
-@dataclass
-class ProcessOutcome:
-    returncode: int | None  # None when killed at the wall-clock limit
-    timed_out: bool
-    duration_s: float
-    killed_stragglers: int = 0
-
-
-def run_process(
-    argv: list[str],
-    *,
-    cwd: str | Path,
-    env: dict,
-    timeout_s: float | None,
-    stdout_path: str | Path,
-    stderr_path: str | Path,
-    stdin_path: str | Path | None = None,
-    grace_s: float = 5.0,
-) -> ProcessOutcome:
-    """Run ``argv`` in its own session with output to files; at the limit kill its process group.
-
-    On timeout: SIGTERM to the group, ``grace_s`` to exit, then SIGKILL. Whatever the outcome,
-    the group is SIGKILLed at the end (a server the agent left running must not outlive it) and
-    every process still carrying the run's marker variable (``RUN_MARKER``, set by
-    :meth:`Workspace.agent_env`; it survives ``setsid``) is killed as well.
-    """
-    start = time.monotonic()
-    stdin = open(stdin_path, "rb") if stdin_path else subprocess.DEVNULL  # noqa: SIM115
-    try:
-        with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-            proc = subprocess.Popen(
-                argv,
-                cwd=cwd,
-                env=env,
-                stdin=stdin,
-                stdout=out,
-                stderr=err,
-                start_new_session=True,
-            )
-            timed_out = False
-            try:
-                proc.wait(timeout=timeout_s)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-                signal_group(proc.pid, signal.SIGTERM)
-                try:
-                    proc.wait(timeout=grace_s)
-                except subprocess.TimeoutExpired:
-                    pass
-            finally:
-                signal_group(proc.pid, signal.SIGKILL)
-                proc.wait()
-    finally:
-        if stdin is not subprocess.DEVNULL:
-            stdin.close()
-    marker = env.get(RUN_MARKER)
-    stragglers = kill_marked(RUN_MARKER, marker) if marker else 0
-    return ProcessOutcome(
-        returncode=None if timed_out else proc.returncode,
-        timed_out=timed_out,
-        duration_s=time.monotonic() - start,
-        killed_stragglers=stragglers,
-    )
-
-
-def marked_pids(name: str, value: str) -> list[int]:
-    """Live processes (not zombies) whose environment has ``name=value`` (Linux /proc)."""
-    needle = f"{name}={value}".encode()
-    found = []
-    proc_dir = Path("/proc")
-    if not proc_dir.is_dir():
-        return found
-    for entry in proc_dir.iterdir():
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        try:
-            environ = (entry / "environ").read_bytes()
-            if needle not in environ.split(b"\0"):
-                continue
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        state = stat.rsplit(")", 1)[-1].split()[0] if ")" in stat else ""
-        if state != "Z":
-            found.append(int(entry.name))
-    return found
-
-
-def kill_marked(name: str, value: str) -> int:
-    """SIGKILL every live process carrying ``name=value``; returns how many were found."""
-    pids = marked_pids(name, value)
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except (ProcessLookupError, PermissionError):
-            pass
-    return len(pids)

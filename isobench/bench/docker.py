@@ -25,9 +25,9 @@ from pathlib import Path
 from isobench.bench.dockerd import DockerUnavailable, connect, docker_call
 from isobench.bench.gpu import NVIDIA_SMI_QUERY, parse_nvidia_smi_csv
 from isobench.bench.images import ImageError, image_id
-from isobench.bench.process import RunResult
 from isobench.bench.rebuild import needs_rebuild, patch_paths
 from isobench.bench.trees import TreeExecutor, benchmark_variables
+from isobench.process import RunResult
 
 log = logging.getLogger(__name__)
 

@@ -131,48 +131,57 @@ def build_base_image(client, mirror: str | None = None, workdir: Path | None = N
     root = Path(tempfile.mkdtemp(prefix="isobench-rootfs-", dir=workdir))
     try:
         rootfs = root / "rootfs"
-        cmd = [
-            "debootstrap",
-            "--variant=minbase",
-            f"--include={','.join(BASE_PACKAGES)}",
-            BASE_SUITE,
-            str(rootfs),
-            mirror,
-        ]
-        log.info("running %s", " ".join(cmd))
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            raise ImageError(
-                f"debootstrap failed (exit {proc.returncode}): {proc.stderr[-2000:]}"
-                f"{proc.stdout[-2000:]}"
-            )
-        # Package caches and lists are not needed at run time; keep the image small.
-        for junk in (
-            "var/cache/apt/archives",
-            "var/lib/apt/lists",
-            "usr/share/doc",
-            "usr/share/man",
-        ):
-            shutil.rmtree(rootfs / junk, ignore_errors=True)
-        archive = root / "rootfs.tar"
-        subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
-        repository, _, version = tag.partition(":")
-        changes = [
-            'CMD ["/bin/bash"]',
-            "ENV LANG=C.UTF-8",
-            f"LABEL isobench.recipe={json.dumps(base_recipe(), sort_keys=True)!r}",
-        ]
-        docker_call(
-            client.api.import_image_from_file,
-            str(archive),
-            repository=repository,
-            tag=version,
-            changes=changes,
-        )
+        _debootstrap(rootfs, mirror)
+        _import_rootfs(client, rootfs, root / "rootfs.tar", tag)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     log.info("imported base image %s (%s)", tag, image_id(client, tag))
     return tag
+
+
+def _debootstrap(rootfs: Path, mirror: str) -> None:
+    """The base recipe's root file system at ``rootfs``, without package caches and docs."""
+    cmd = [
+        "debootstrap",
+        "--variant=minbase",
+        f"--include={','.join(BASE_PACKAGES)}",
+        BASE_SUITE,
+        str(rootfs),
+        mirror,
+    ]
+    log.info("running %s", " ".join(cmd))
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise ImageError(
+            f"debootstrap failed (exit {proc.returncode}): {proc.stderr[-2000:]}"
+            f"{proc.stdout[-2000:]}"
+        )
+    # Package caches and lists are not needed at run time; keep the image small.
+    for junk in (
+        "var/cache/apt/archives",
+        "var/lib/apt/lists",
+        "usr/share/doc",
+        "usr/share/man",
+    ):
+        shutil.rmtree(rootfs / junk, ignore_errors=True)
+
+
+def _import_rootfs(client, rootfs: Path, archive: Path, tag: str) -> None:
+    """``docker import`` ``rootfs`` (tarred to ``archive``) as ``tag``, labelled with its recipe."""
+    subprocess.run(["tar", "-C", str(rootfs), "-cf", str(archive), "."], check=True)
+    repository, _, version = tag.partition(":")
+    changes = [
+        'CMD ["/bin/bash"]',
+        "ENV LANG=C.UTF-8",
+        f"LABEL isobench.recipe={json.dumps(base_recipe(), sort_keys=True)!r}",
+    ]
+    docker_call(
+        client.api.import_image_from_file,
+        str(archive),
+        repository=repository,
+        tag=version,
+        changes=changes,
+    )
 
 
 # --------------------------------------------------------------------------------------------

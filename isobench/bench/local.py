@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from isobench.bench.gpu import nvidia_smi_info
-from isobench.bench.process import RunResult, run_command
 from isobench.bench.trees import TreeExecutor, benchmark_variables
+from isobench.process import RunResult, run_command
 from isobench.secrets import scrubbed_env
 
 
