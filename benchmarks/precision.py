@@ -51,8 +51,8 @@ from isobench import gitutil  # noqa: E402
 from isobench.agents.base import patch_stats  # noqa: E402
 from isobench.bench import metrics as parsers  # noqa: E402
 from isobench.bench.local import LocalExecutor  # noqa: E402
-from isobench.bench.process import RunResult  # noqa: E402
 from isobench.bench.runner import BenchSettings, bench_attempt  # noqa: E402
+from isobench.process import RunResult  # noqa: E402
 from isobench.scoring import rules as scoring  # noqa: E402
 from isobench.scoring import stats  # noqa: E402
 from isobench.scoring.tables import attempt_rows  # noqa: E402
