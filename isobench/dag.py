@@ -190,6 +190,24 @@ class Study:
         """GPUs of one bench job (0 or 1): the resource Snakemake and SLURM schedule by."""
         return int(self.config["repos"][repo].get("gpus", 0))
 
+    def serving_settings(self, repo: str, commit: str) -> dict:
+        """What the perf test of a server-started serving task is made from ({}: not one)."""
+        entry = self.entries[(repo, commit)]
+        spec = entry.spec or {}
+        serve = self.config["repos"][repo].get("serve", False)
+        if self.synthesis_llm or not (serve and spec.get("mode") == "serving"):
+            return {}
+        gate = self.config["correctness"]
+        settings = {key: gate[key] for key in ("greedy_prompts", "greedy_tokens", "lm_eval")}
+        return {**settings, "timeout_s": self.config["evaluation"]["timeout_s"]}
+
+    def correctness_policy(self, repo: str) -> dict:
+        """How the bench stage judges the gates' outputs ({} where no server is started)."""
+        if not self.config["repos"][repo].get("serve", False):
+            return {}
+        gate = self.config["correctness"]
+        return {key: gate[key] for key in ("prefix_tokens", "min_share", "lm_eval_tolerance")}
+
     def synthesis_settings(self) -> dict:
         """What changes an LLM-written test (empty for command tests, so they never re-run on it)."""
         if not self.synthesis_llm:

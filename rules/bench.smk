@@ -29,5 +29,6 @@ rule bench:
         cpu_threads=EVALUATION["cpu_threads"],
         bootstrap_resamples=config["scoring"]["bootstrap_resamples"],
         seed=config["scoring"]["seed"],
+        correctness=bench_correctness,
     script:
         "../scripts/bench.py"

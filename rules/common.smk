@@ -68,6 +68,14 @@ def synthesis_inputs(wildcards):
     return STUDY.synthesis_inputs(wildcards.repo, wildcards.commit)
 
 
+def serving_settings(wildcards):
+    return STUDY.serving_settings(wildcards.repo, wildcards.commit)
+
+
+def bench_correctness(wildcards):
+    return STUDY.correctness_policy(wildcards.repo)
+
+
 def synthesis_settings(wildcards):
     return STUDY.synthesis_settings()
 

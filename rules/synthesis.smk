@@ -19,5 +19,6 @@ rule synthesis:
     params:
         source=config["synthesis"]["source"],
         llm=synthesis_settings,
+        serving=serving_settings,
     script:
         "../scripts/synthesis.py"

@@ -29,6 +29,7 @@ def main(input, output, params, gpus: int = 0):
         timeout_s=params.timeout_s,
         bootstrap_resamples=params.bootstrap_resamples,
         seed=params.seed,
+        correctness=dict(params.correctness),
     )
     executor = ExecutorSettings.from_params(params)
     check_env_record(env, executor.executor, input.env)

@@ -15,7 +15,7 @@ log = logging.getLogger("synthesis")
 def main(input, output, params, client=None, gpus: int = 0):
     task = read_json(input.task)
     if params.source == "command":
-        text, record = command_perf_test(task, input.get("perf_inputs", []))
+        text, record = command_perf_test(task, input.get("perf_inputs", []), dict(params.serving))
     else:
         repo = Path(read_json(input.repo)["path"])
         llm = params.llm

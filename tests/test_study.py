@@ -166,6 +166,7 @@ def test_bench_job_of_a_multi_gpu_task_writes_a_skipped_hardware_row(tmp_path, t
         timeout_s=5,
         bootstrap_resamples=100,
         seed=0,
+        correctness={},
     )
     bench_main(SimpleNamespace(**{k: str(v) for k, v in paths.items()}), out, params, gpus=1)
     result = json.loads((tmp_path / "bench.json").read_text())

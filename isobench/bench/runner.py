@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import logging
 import platform
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from isobench.bench import serving
+from isobench.bench import correctness, serving
 from isobench.bench.metrics import parse_metrics, parse_output_digest, parse_reported_device
 from isobench.scoring import stats
 from isobench.secrets import redact
@@ -28,6 +28,8 @@ class BenchSettings:
     timeout_s: float = 600.0
     bootstrap_resamples: int = 2000
     seed: int = 0
+    # The correctness gate's policy (prefix_tokens, min_share, lm_eval_tolerance); {}: no gate.
+    correctness: dict = field(default_factory=dict)
 
 
 def _sample(variant: str, rnd: int, warm: bool, res, primary: str, mode: str | None = None) -> dict:
@@ -55,6 +57,14 @@ def _sample(variant: str, rnd: int, warm: bool, res, primary: str, mode: str | N
     device = parse_reported_device(res.output)
     if device is not None:  # the device a JSON-line perf test ran on
         sample["device"] = device
+    greedy, lm_eval = (
+        correctness.parse_greedy(res.output),
+        correctness.parse_lm_eval_line(res.output),
+    )
+    if greedy is not None:  # the correctness gate's outputs (serving tasks the harness serves)
+        sample["greedy"] = greedy
+    if lm_eval is not None:
+        sample["lm_eval"] = lm_eval
     if error:
         sample["output_tail"] = redact(res.output[-OUTPUT_TAIL:])
     return sample
@@ -235,6 +245,48 @@ def _speedups(samples: list, variants: list, task: dict, settings: BenchSettings
     }
 
 
+def _gates(samples: list[dict], variants: list[str], policy: dict) -> dict | None:
+    """The correctness gates' verdicts of human and agent against the base (None: no gate ran)."""
+    if not policy:
+        return None
+
+    def rounds(variant: str, key: str) -> list:
+        return [s[key] for s in samples if s["variant"] == variant and key in s and not s["error"]]
+
+    verdicts = {}
+    base_greedy, base_scores = rounds("base", "greedy"), rounds("base", "lm_eval") or [{}]
+    for variant in ("human", "agent"):
+        if variant not in variants:
+            continue
+        verdict = {}
+        if base_greedy and rounds(variant, "greedy"):
+            verdict["greedy"] = correctness.compare_greedy(
+                base_greedy, rounds(variant, "greedy"), policy["prefix_tokens"], policy["min_share"]
+            )
+        if rounds("base", "lm_eval") and rounds(variant, "lm_eval"):
+            verdict["lm_eval"] = correctness.compare_lm_eval(
+                base_scores[0], rounds(variant, "lm_eval")[0], policy["lm_eval_tolerance"]
+            )
+        verdicts[variant] = verdict
+    return verdicts
+
+
+def _gate_failure(gates: dict | None) -> str | None:
+    """Why the agent fails a correctness gate (None: it passes, or no gate ran)."""
+    agent = (gates or {}).get("agent") or {}
+    greedy, lm_eval = agent.get("greedy"), agent.get("lm_eval")
+    if greedy and not greedy["passed"]:
+        first = greedy["mismatches"][0] if greedy["mismatches"] else {}
+        return (
+            f"greedy outputs differ from base on {greedy['prompts'] - greedy['matched']} of "
+            f"{greedy['prompts']} prompts (first: prompt {first.get('prompt')}, token "
+            f"{first.get('token')})"
+        )
+    if lm_eval and lm_eval["passed"] is False:
+        return f"lm-eval scores fell below the base's: {lm_eval['drops']}"
+    return None
+
+
 def _decide(result: dict, failures: dict, pre: tuple[str | None, str]) -> dict:
     """The status ladder: a failed base or human, then the agent's own outcome, then equivalence."""
     for variant in ("base", "human"):
@@ -254,6 +306,9 @@ def _decide(result: dict, failures: dict, pre: tuple[str | None, str]) -> dict:
         if not same:
             reason = f"output differs from base (digest {digests['agent']} vs {digests['base']})"
             return {**result, "status": "test_failed", "reason": reason}
+    gate = _gate_failure(result.get("correctness"))
+    if gate is not None:
+        return {**result, "status": "test_failed", "reason": gate}
     return {**result, "status": "passed", "reason": ""}
 
 
@@ -290,6 +345,7 @@ def bench_attempt(
         summary={v: stats.summarize(_values(samples, v, primary)) for v in variants},
         digests=digests,
         devices=_devices(samples, variants),
+        correctness=_gates(samples, variants, settings.correctness),
         speedups=_speedups(samples, variants, task, settings),
         equivalence={"human_matches_base": human_equivalent, "agent_matches_base": None},
         **executor.result_extras(),

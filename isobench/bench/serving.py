@@ -17,9 +17,11 @@ Outcomes are explicit: ``server_crash`` (the server exited before it became heal
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -27,6 +29,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from pathlib import Path
 
 STATUS_PREFIX = "isobench-serving-status: "
 OK = "ok"
@@ -170,6 +173,37 @@ def _stop(proc: subprocess.Popen, grace_s: float = 10.0) -> None:
         return
 
 
+def _wait_healthy(proc: subprocess.Popen, url: str, deadline: float, poll_s: float) -> str | None:
+    """None once ``url`` answers 200; else why not (the server exited, or took too long)."""
+    while True:
+        if proc.poll() is not None:
+            return SERVER_CRASH
+        if _healthy(url):
+            return None
+        if time.monotonic() > deadline:
+            return SERVER_TIMEOUT
+        time.sleep(poll_s)
+
+
+def _run_client(client: list[str], timeout_s: float, server: subprocess.Popen) -> tuple[str, str]:
+    """(status, output) of the benchmark client against the running server."""
+    try:
+        done = subprocess.run(
+            client,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired as err:
+        return CLIENT_TIMEOUT, (err.stdout or b"").decode("utf-8", errors="replace")
+    status = OK if done.returncode == 0 else CLIENT_FAILED
+    # A server that died during the run makes the client fail: say which it was.
+    if status == CLIENT_FAILED and server.poll() is not None:
+        status = SERVER_CRASH
+    return status, done.stdout.decode("utf-8", errors="replace")
+
+
 def serve_and_bench(
     server: list[str],
     client: list[str],
@@ -177,8 +211,13 @@ def serve_and_bench(
     startup_timeout_s: float = 600.0,
     client_timeout_s: float = 1800.0,
     poll_s: float = 0.25,
+    before_client=None,
 ) -> ServingOutcome:
-    """Start ``server``, poll ``health_url`` until 200 (or crash/timeout), run ``client``, stop."""
+    """Start ``server``, poll ``health_url`` until 200 (or crash/timeout), run ``client``, stop.
+
+    ``before_client()`` (the correctness gate's greedy requests) runs once the server is healthy;
+    the text it returns comes first in the output.
+    """
     with tempfile.TemporaryFile() as server_out:
         start = time.monotonic()
         proc = subprocess.Popen(
@@ -188,38 +227,18 @@ def serve_and_bench(
             stdin=subprocess.DEVNULL,
             start_new_session=True,
         )
+        output = ""
         try:
-            deadline = start + startup_timeout_s
-            status = None
-            while True:
-                if proc.poll() is not None:
-                    status = SERVER_CRASH
-                    break
-                if _healthy(health_url):
-                    break
-                if time.monotonic() > deadline:
-                    status = SERVER_TIMEOUT
-                    break
-                time.sleep(poll_s)
+            status = _wait_healthy(proc, health_url, start + startup_timeout_s, poll_s)
             startup = time.monotonic() - start
-            output = ""
-            if status is None:
+            if status is None and before_client is not None:
                 try:
-                    done = subprocess.run(
-                        client,
-                        stdout=subprocess.PIPE,
-                        stderr=subprocess.STDOUT,
-                        stdin=subprocess.DEVNULL,
-                        timeout=client_timeout_s,
-                    )
-                    output = done.stdout.decode("utf-8", errors="replace")
-                    status = OK if done.returncode == 0 else CLIENT_FAILED
-                    # A server that died during the run makes the client fail: say which it was.
-                    if status == CLIENT_FAILED and proc.poll() is not None:
-                        status = SERVER_CRASH
-                except subprocess.TimeoutExpired as err:
-                    output = (err.stdout or b"").decode("utf-8", errors="replace")
-                    status = CLIENT_TIMEOUT
+                    output = before_client()
+                except OSError as err:  # the server answered /health but not a completion
+                    output, status = f"correctness requests failed: {err}\n", CLIENT_FAILED
+            if status is None:
+                status, client_output = _run_client(client, client_timeout_s, proc)
+                output += client_output
         finally:
             _stop(proc)
         server_out.seek(0)
@@ -238,24 +257,89 @@ def parse_status(text: str) -> str | None:
     return found
 
 
-def main(argv: list[str] | None = None) -> int:
+def _correctness():
+    # Inside a perf test this file runs beside correctness.py, without the isobench package.
+    try:
+        from isobench.bench import correctness
+    except ImportError:
+        import correctness  # type: ignore[no-redef]
+    return correctness
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def lm_eval_scores(commands: list[str], timeout_s: float) -> str:
+    """The lm-eval gate's line, computed once per tree (rounds after the first reuse it)."""
+    correctness = _correctness()
+    cache = Path(".isobench-lm-eval.json")
+    if cache.is_file():
+        scores = json.loads(cache.read_text())
+    else:
+        scores = {}
+        for command in commands:
+            done = subprocess.run(
+                command, shell=True, capture_output=True, text=True, timeout=timeout_s
+            )
+            found = correctness.parse_lm_eval_table(done.stdout + done.stderr)
+            if not found:  # say why in the run's output
+                sys.stdout.write(f"lm-eval command printed no scores: {command}\n")
+                sys.stdout.write((done.stdout + done.stderr)[-2000:] + "\n")
+            scores.update(found)
+        cache.write_text(json.dumps(scores))
+    return json.dumps({correctness.LM_EVAL_KEY: scores}) + "\n"
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", required=True, help="server command line (one string)")
     parser.add_argument("--client", required=True, help="benchmark client command line")
     parser.add_argument("--health-url", required=True)
     parser.add_argument("--startup-timeout", type=float, default=600.0)
     parser.add_argument("--client-timeout", type=float, default=1800.0)
-    args = parser.parse_args(argv)
+    parser.add_argument(
+        "--free-port", action="store_true", help="replace {port} by a free loopback port"
+    )
+    parser.add_argument("--greedy-model", help="the correctness gate: greedy-decode this model")
+    parser.add_argument("--greedy-prompts", type=int, default=8)
+    parser.add_argument("--greedy-tokens", type=int, default=32)
+    parser.add_argument("--lm-eval", action="append", default=[], help="a gate command")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    port = str(free_port()) if args.free_port else "{port}"
+    server, client, health = (
+        text.replace("{port}", port) for text in (args.server, args.client, args.health_url)
+    )
+    before = None
+    if args.greedy_model:
+        base_url = health.rsplit("/", 1)[0]
+
+        def before() -> str:
+            correctness = _correctness()
+            outputs = correctness.greedy_outputs(
+                base_url, args.greedy_model, args.greedy_prompts, args.greedy_tokens
+            )
+            return json.dumps({correctness.GREEDY_KEY: outputs}) + "\n"
+
     outcome = serve_and_bench(
-        shlex.split(args.server),
-        shlex.split(args.client),
-        args.health_url,
+        shlex.split(server),
+        shlex.split(client),
+        health,
         args.startup_timeout,
         args.client_timeout,
+        before_client=before,
     )
     sys.stdout.write(outcome.output)
     if outcome.status != OK:
         sys.stdout.write("\n--- server log (tail) ---\n" + outcome.server_log[-3000:] + "\n")
+    elif args.lm_eval:  # after the server stopped: lm-eval starts an engine of its own
+        sys.stdout.write(lm_eval_scores(args.lm_eval, args.client_timeout))
     print(f"server start-up: {outcome.startup_s} s")
     print(STATUS_PREFIX + outcome.status, flush=True)
     return EXIT_CODES[outcome.status]

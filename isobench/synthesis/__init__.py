@@ -64,17 +64,26 @@ def embedded_inputs(paths) -> tuple[dict, list[dict]]:
     return inputs, record
 
 
-def command_perf_test(task: dict, perf_inputs=()) -> tuple[str, dict]:
-    """The perf test file and its provenance record for a command-sourced task."""
-    inputs, inputs_record = embedded_inputs(perf_inputs)
-    text = COMMAND_TEMPLATE.format(
-        instance_id=task["instance_id"], command=task["perf_command"], inputs=inputs
-    )
+def command_perf_test(task: dict, perf_inputs=(), serving: dict | None = None) -> tuple[str, dict]:
+    """The perf test file and its provenance record for a command-sourced task.
+
+    ``serving`` (the serving settings of a repository whose server the harness starts): the
+    command becomes isobench's serving orchestration around the task's server and client.
+    """
+    from isobench.synthesis import serving as orchestration
+
+    command, carried = task["perf_command"], list(perf_inputs)
+    if serving and orchestration.needs_server(task, True):
+        command = orchestration.serving_command(task, serving)
+        carried += [str(p) for p in orchestration.CARRIED]
+    inputs, inputs_record = embedded_inputs(carried)
+    text = COMMAND_TEMPLATE.format(instance_id=task["instance_id"], command=command, inputs=inputs)
     record = {
         "schema": 1,
         "source": "command",
         "instance_id": task["instance_id"],
-        "command": task["perf_command"],
+        "command": command,
+        "pr_command": task["perf_command"],
         "mode": task["mode"],
         "primary_metric": task["primary_metric"],
         "direction": task["direction"],
