@@ -25,6 +25,8 @@ from isobench.io import atomic_path  # noqa: E402
 PROJECT_COLORS = {"vllm": "#4e79a7", "sglang": "#e15759", "all": "#76b7b2"}
 QUADRANT_COLORS = {"Q1": "#59a14f", "Q2": "#edc948", "Q3": "#f28e2b", "Q4": "#e15759"}
 APPROACH_COLORS = {
+    "same_approach": "#59a14f",
+    "harmful": "#e15759",
     "similar_approach": "#76b7b2",
     "valid_alternative": "#b07aa1",
     "partial_solution": "#ff9da7",

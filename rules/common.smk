@@ -4,7 +4,6 @@
 from snakemake.utils import validate
 
 from isobench.dag import BENCH_FILE, JUDGE_FILE, RUN_FILE, Study
-from isobench.paper.sets import PAPER_SETS
 
 validate(config, "../config/schemas/config.schema.yaml")
 
@@ -111,7 +110,7 @@ def run_files(wildcards):
 
 
 def paper_per_task(wildcards):
-    return STUDY.project_file(PAPER_SETS[wildcards.paper_dir])
+    return STUDY.per_task_file(wildcards.paper_dir)
 
 
 def judge_files(wildcards):

@@ -1,7 +1,9 @@
-# The published paper (isobench/paper/): `snakemake --cores 1 paper` derives the ISO-Bench paper's
-# tables and figures from its published per-task results (data/paper/), offline, in seconds.
-# results/paper/ = the paper's 4 agents, results/paper/six_agents/ = 6. Not part of `rule all`.
-from isobench.paper.sets import PAPER_SETS
+# The paper's tables and figures (isobench/paper/): quadrants, success rates with Wilson
+# intervals, McNemar tests, approaches, from per-(task, agent) rows. The same rules serve the
+# published results (results/paper/ = the paper's 4 agents, results/paper/six_agents/ = 6;
+# `snakemake --cores 1 paper`, offline, seconds) and this study's own runs
+# (results/paper/study/, from results/scores/per_task.csv; part of `rule all`).
+from isobench.paper.sets import PAPER_SETS, SETS, STUDY_SET
 
 
 rule paper_tables:
@@ -12,7 +14,7 @@ rule paper_tables:
         quadrants_csv=report(
             "results/{paper_dir}/tables/quadrants.csv",
             caption="../report/paper_quadrants_table.rst",
-            category="Paper (published results)",
+            category="Paper tables and figures",
             subcategory="{paper_dir}",
             labels={"table": "quadrant counts"},
         ),
@@ -20,7 +22,7 @@ rule paper_tables:
         rates_csv=report(
             "results/{paper_dir}/tables/success_rates.csv",
             caption="../report/paper_rates_table.rst",
-            category="Paper (published results)",
+            category="Paper tables and figures",
             subcategory="{paper_dir}",
             labels={"table": "success rates"},
         ),
@@ -28,7 +30,7 @@ rule paper_tables:
         mcnemar_csv=report(
             "results/{paper_dir}/tables/mcnemar.csv",
             caption="../report/paper_mcnemar_table.rst",
-            category="Paper (published results)",
+            category="Paper tables and figures",
             subcategory="{paper_dir}",
             labels={"table": "McNemar tests"},
         ),
@@ -36,7 +38,7 @@ rule paper_tables:
         approach_csv=report(
             "results/{paper_dir}/tables/approach.csv",
             caption="../report/paper_approach_table.rst",
-            category="Paper (published results)",
+            category="Paper tables and figures",
             subcategory="{paper_dir}",
             labels={"table": "approach counts"},
         ),
@@ -44,7 +46,7 @@ rule paper_tables:
     log:
         "logs/paper_tables/{paper_dir}.log",
     wildcard_constraints:
-        paper_dir="|".join(PAPER_SETS),
+        paper_dir="|".join(SETS),
     localrule: True
     conda:
         "../envs/isobench.yaml"
@@ -61,7 +63,7 @@ rule paper_figures:
         true_success_png=report(
             "results/{paper_dir}/figures/true_success.png",
             caption="../report/paper_true_success.rst",
-            category="Paper (published results)",
+            category="Paper tables and figures",
             subcategory="{paper_dir}",
             labels={"figure": "true success"},
         ),
@@ -69,7 +71,7 @@ rule paper_figures:
         hard_vs_true_png=report(
             "results/{paper_dir}/figures/hard_vs_true.png",
             caption="../report/paper_hard_vs_true.rst",
-            category="Paper (published results)",
+            category="Paper tables and figures",
             subcategory="{paper_dir}",
             labels={"figure": "hard vs true success"},
         ),
@@ -77,7 +79,7 @@ rule paper_figures:
         intent_png=report(
             "results/{paper_dir}/figures/intent_vs_execution.png",
             caption="../report/paper_intent_vs_execution.rst",
-            category="Paper (published results)",
+            category="Paper tables and figures",
             subcategory="{paper_dir}",
             labels={"figure": "good intent vs bad execution"},
         ),
@@ -85,7 +87,7 @@ rule paper_figures:
         quadrants_png=report(
             "results/{paper_dir}/figures/quadrants.png",
             caption="../report/paper_quadrants.rst",
-            category="Paper (published results)",
+            category="Paper tables and figures",
             subcategory="{paper_dir}",
             labels={"figure": "quadrant distribution"},
         ),
@@ -93,7 +95,7 @@ rule paper_figures:
         approach_png=report(
             "results/{paper_dir}/figures/approach.png",
             caption="../report/paper_approach.rst",
-            category="Paper (published results)",
+            category="Paper tables and figures",
             subcategory="{paper_dir}",
             labels={"figure": "approach distribution"},
         ),
@@ -101,7 +103,7 @@ rule paper_figures:
     log:
         "logs/paper_figures/{paper_dir}.log",
     wildcard_constraints:
-        paper_dir="|".join(PAPER_SETS),
+        paper_dir="|".join(SETS),
     localrule: True
     conda:
         "../envs/isobench.yaml"
@@ -113,4 +115,11 @@ rule paper:
     input:
         expand(rules.paper_tables.output, paper_dir=PAPER_SETS),
         expand(rules.paper_figures.output, paper_dir=PAPER_SETS),
+    localrule: True
+
+
+rule paper_study:
+    input:
+        expand(rules.paper_tables.output, paper_dir=STUDY_SET),
+        expand(rules.paper_figures.output, paper_dir=STUDY_SET),
     localrule: True

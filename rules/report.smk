@@ -1,5 +1,6 @@
-# Our own runs (isobench/report/): the tables and figures of this study's scores, from the same
-# code as the paper's. `snakemake --cores 2 report` makes them; not part of `rule all`.
+# Our own runs (isobench/report/): GSO-style tables and figures of this study's scores (Opt@K,
+# Opt_p@1, speedups, per-task contributions). `snakemake --cores 2 report` makes them; they are
+# part of `rule all`, with the paper's tables of this study (results/paper/study/, paper.smk).
 
 
 rule report_tables:

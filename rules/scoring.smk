@@ -35,3 +35,19 @@ rule opt_at_k:
         scoring=config["scoring"],
     script:
         "../scripts/scoring.py"
+
+
+# The scores as per-(task, agent) rows of the published ISO-Bench schema (attempt 1): the input
+# of the paper's tables and figures for this study (results/paper/study/, rules/paper.smk).
+rule per_task:
+    input:
+        scores=expand("results/scores/{repo}.csv", repo=REPOS),
+    output:
+        per_task="results/scores/per_task.csv",
+    log:
+        "logs/per_task/per_task.log",
+    localrule: True
+    conda:
+        "../envs/isobench.yaml"
+    script:
+        "../scripts/scoring.py"

@@ -12,6 +12,7 @@ from isobench.scoring.tables import (
     opt_at_k_rows,
     to_frame,
 )
+from isobench.scoring.per_task import published_rows
 from isobench.scriptutil import run_rule
 
 log = logging.getLogger("scoring")
@@ -43,5 +44,13 @@ def opt_at_k(input, output, params):
     log.info("\n%s", df.to_string(index=False))
 
 
+def per_task(input, output, params):
+    frames = pd.concat([pd.read_csv(p, dtype={"commit": str}) for p in input.scores])
+    rows = published_rows(frames)
+    write_csv(output.per_task, rows)
+    log.info("%d per-(task, agent) rows (attempt 1) in the published schema", len(rows))
+
+
 if "snakemake" in globals():
-    run_rule({"scores": scores, "opt_at_k": opt_at_k}, snakemake)  # noqa: F821
+    functions = {"scores": scores, "opt_at_k": opt_at_k, "per_task": per_task}
+    run_rule(functions, snakemake)  # noqa: F821

@@ -129,14 +129,58 @@ def test_demo_second_run_has_nothing_to_do(demo_run):
 def test_deleting_one_bench_result_reruns_it_and_the_aggregates_only(demo_run):
     target = next((demo_run / "results" / "bench" / "noop" / "minserve").glob("*/1.json"))
     target.unlink()
-    # the default target lists every attempt, so a deleted intermediate is re-made
-    assert dry_run_jobs(demo_run) == {"bench": 1, "scores": 1, "opt_at_k": 1, "all": 1}
-    expected = [
-        str(target.relative_to(demo_run)),
-        "results/opt_at_k.csv",
-        "results/scores/minserve.csv",
-    ]
-    assert api_dry_run(demo_run) == sorted(expected)
+    # the default target lists every attempt, so a deleted intermediate is re-made, and the
+    # aggregates over the scores with it: Opt@K, the per-task rows, our tables and figures
+    aggregates = ("per_task", "paper_tables", "paper_figures", "report_tables", "report_figures")
+    assert dry_run_jobs(demo_run) == {
+        "bench": 1,
+        "scores": 1,
+        "opt_at_k": 1,
+        **dict.fromkeys(aggregates, 1),
+        "all": 1,
+    }
+    planned = api_dry_run(demo_run)
+    assert str(target.relative_to(demo_run)) in planned
+    assert "results/scores/minserve.csv" in planned and "results/opt_at_k.csv" in planned
+    others = [p for p in planned if p.startswith(("results/bench/", "results/runs/"))]
+    assert others == [str(target.relative_to(demo_run))]  # no other attempt re-runs
+    assert not any(p.startswith("results/paper/six_agents") for p in planned)
+
+
+@pytest.mark.e2e
+def test_our_quadrant_table_counts_the_attempts(demo_run):
+    """The paper's quadrant table, derived for our runs by the paper's code, from attempt 1."""
+    results = demo_run / "results"
+    counts = pd.read_csv(results / "paper" / "study" / "tables" / "quadrants.csv")
+    scores = pd.read_csv(results / "scores" / "minserve.csv")
+    first = scores[scores["k"] == 1]
+    for row in counts.to_dict("records"):
+        mine = first[(first["repo"] == row["project"]) & (first["agent"] == row["agent"])]
+        expected = mine["quadrant"].value_counts().to_dict()
+        assert row["n"] == len(mine) == first["commit"].nunique()
+        assert {q: row[q] for q in ("Q1", "Q2", "Q3", "Q4")} == {
+            q: expected.get(q, 0) for q in ("Q1", "Q2", "Q3", "Q4")
+        }, row
+    rates = pd.read_csv(results / "paper" / "study" / "tables" / "success_rates.csv")
+    assert {"true_success_ci_low", "true_success_ci_high"} <= set(rates.columns)
+    for name in ("true_success", "quadrants", "approach"):
+        assert (results / "paper" / "study" / "figures" / f"{name}.png").stat().st_size > 0
+
+
+@pytest.mark.e2e
+def test_a_plain_report_holds_every_table_and_figure_of_both_sets(demo_run):
+    proc = snakemake(demo_run, "--report", "results/report.html")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = (demo_run / "results" / "report.html").read_text(errors="replace")
+    for path in (
+        "results/paper/study/tables/quadrants.csv",
+        "results/paper/study/figures/quadrants.png",
+        "results/paper/tables/quadrants.csv",
+        "results/paper/six_agents/figures/approach.png",
+        "results/figures/opt_at_k.png",
+        "results/tables/opt_p_at_1.csv",
+    ):
+        assert path in html, path
 
 
 @pytest.mark.e2e

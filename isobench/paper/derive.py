@@ -56,6 +56,8 @@ HARD_LABELS = (*HARD_CLASSES, NO_DATA)
 # harmful label); the approach tables and figures have one column each, in the judge's order.
 APPROACHES = tuple(c for c in APPROACH_CATEGORIES if c not in ("same_approach", "harmful"))
 APPROACH_LABELS = {
+    "same_approach": "Same approach",
+    "harmful": "Harmful",
     "similar_approach": "Similar approach",
     "valid_alternative": "Valid alternative",
     "partial_solution": "Partial solution",
@@ -114,7 +116,7 @@ def load_per_task(path) -> pd.DataFrame:
         raise ValueError(f"{path}: in_paper_set must be true or false")
     _check_values(df, "hard", HARD_LABELS)
     _check_values(df, "bottleneck", (*BOTTLENECK_CATEGORIES, UNKNOWN))
-    _check_values(df, "approach", (*APPROACHES, UNKNOWN))
+    _check_values(df, "approach", (*APPROACH_CATEGORIES, UNKNOWN))
     dup = df.duplicated(["project", "commit", "agent"], keep=False)
     if dup.any():
         rows = df.loc[dup, ["project", "commit", "agent"]].drop_duplicates().to_dict("records")
@@ -303,8 +305,20 @@ def mcnemar_table(df: pd.DataFrame, agents: Sequence[str] | None = None) -> pd.D
 APPROACH_COLUMNS = ["project", "agent", "n", *APPROACHES, UNKNOWN]
 
 
+def approach_categories(counts: pd.DataFrame) -> list[str]:
+    """The approach columns of an approach table, without ``unknown``, in the judge's order."""
+    return [c for c in APPROACH_CATEGORIES if c in counts.columns]
+
+
 def approach_counts(df: pd.DataFrame, agents: Sequence[str] | None = None) -> pd.DataFrame:
-    """Approach categories per (project, agent), plus ``all`` (both projects); ``unknown`` apart."""
+    """Approach categories per (project, agent), plus ``all`` (both projects); ``unknown`` apart.
+
+    The columns are the published data's categories, plus any other judge category the rows use
+    (our own judge also says ``same_approach`` and ``harmful``).
+    """
+    categories = [
+        c for c in APPROACH_CATEGORIES if c in APPROACHES or c in set(df["approach"])
+    ]
     projects, agents = _projects_agents(df, agents)
     rows = []
     for project in [*projects, "all"]:
@@ -314,8 +328,8 @@ def approach_counts(df: pd.DataFrame, agents: Sequence[str] | None = None) -> pd
             adf = pdf[pdf["agent"] == agent]
             counts = adf["approach"].value_counts()
             row = {"project": project, "agent": agent, "n": n}
-            row.update({c: int(counts.get(c, 0)) for c in APPROACHES})
+            row.update({c: int(counts.get(c, 0)) for c in categories})
             # Not judged, or no row for the task at all.
             row[UNKNOWN] = int(counts.get(UNKNOWN, 0)) + (n - len(adf))
             rows.append(row)
-    return pd.DataFrame(rows, columns=APPROACH_COLUMNS)
+    return pd.DataFrame(rows, columns=["project", "agent", "n", *categories, UNKNOWN])

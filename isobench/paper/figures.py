@@ -13,11 +13,11 @@ from matplotlib.patches import Patch
 
 from isobench.paper.derive import (
     APPROACH_LABELS,
-    APPROACHES,
     QUADRANT_LABELS,
     QUADRANTS,
     UNKNOWN,
     agent_label,
+    approach_categories,
     order_projects,
     project_label,
 )
@@ -231,5 +231,5 @@ def approach(counts: pd.DataFrame, *paths) -> None:
     """Stacked approach categories per agent, one panel per project (``all`` rows not drawn)."""
     apply_style()
     counts = counts[counts["project"] != "all"]
-    categories = list(APPROACHES) + ([UNKNOWN] if counts[UNKNOWN].sum() > 0 else [])
+    categories = approach_categories(counts) + ([UNKNOWN] if counts[UNKNOWN].sum() > 0 else [])
     _stacked_panels(counts, categories, APPROACH_COLORS, APPROACH_LABELS, len(categories), paths)

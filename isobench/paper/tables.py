@@ -13,10 +13,10 @@ import pandas as pd
 
 from isobench.paper.derive import (
     APPROACH_LABELS,
-    APPROACHES,
     QUADRANTS,
     UNKNOWN,
     agent_label,
+    approach_categories,
     project_label,
 )
 
@@ -191,7 +191,7 @@ def mcnemar_latex(table: pd.DataFrame) -> str:
 
 
 def approach_latex(counts: pd.DataFrame) -> str:
-    categories = [*APPROACHES, UNKNOWN]
+    categories = [*approach_categories(counts), UNKNOWN]
     rows = [
         [project_label(r["project"]), agent_label(r["agent"]), r["n"], *(r[c] for c in categories)]
         for r in counts.to_dict("records")
