@@ -77,7 +77,11 @@ class Study:
         """The per-task rows the paper's tables of ``results/{paper_dir}/`` are derived from."""
         from isobench.paper.sets import PAPER_SETS, STUDY_PER_TASK
 
-        return STUDY_PER_TASK if paper_dir not in PAPER_SETS else self.project_file(PAPER_SETS[paper_dir])
+        return (
+            STUDY_PER_TASK
+            if paper_dir not in PAPER_SETS
+            else self.project_file(PAPER_SETS[paper_dir])
+        )
 
     def prompt(self, name: str) -> str:
         return self.project_file(PROMPT.format(name))

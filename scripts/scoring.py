@@ -1,10 +1,12 @@
-"""Scores: every attempt of one repository (rule `scores`), then Opt@K over all (rule `opt_at_k`)."""
+"""Scores: every attempt of one repository (rule `scores`), Opt@K over all (`opt_at_k`), and the
+per-(task, agent) rows of the published schema (`per_task`)."""
 
 import logging
 
 import pandas as pd
 
 from isobench.io import read_json, write_csv
+from isobench.scoring.per_task import published_rows
 from isobench.scoring.tables import (
     OPT_COLUMNS,
     SCORE_COLUMNS,
@@ -12,7 +14,6 @@ from isobench.scoring.tables import (
     opt_at_k_rows,
     to_frame,
 )
-from isobench.scoring.per_task import published_rows
 from isobench.scriptutil import run_rule
 
 log = logging.getLogger("scoring")

@@ -316,9 +316,7 @@ def approach_counts(df: pd.DataFrame, agents: Sequence[str] | None = None) -> pd
     The columns are the published data's categories, plus any other judge category the rows use
     (our own judge also says ``same_approach`` and ``harmful``).
     """
-    categories = [
-        c for c in APPROACH_CATEGORIES if c in APPROACHES or c in set(df["approach"])
-    ]
+    categories = [c for c in APPROACH_CATEGORIES if c in APPROACHES or c in set(df["approach"])]
     projects, agents = _projects_agents(df, agents)
     rows = []
     for project in [*projects, "all"]:
