@@ -28,12 +28,13 @@ test: setup  ## lint + the whole test suite (unit, schema, DAG, end-to-end demo)
 	$(BIN)/snakemake --lint
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# The fast lane: everything that starts no Snakemake, daemon, cluster or agent CLI (about a minute).
+# The fast lane: everything that starts no Snakemake, daemon, cluster or agent CLI, on two
+# workers (most of these tests wait on timeouts and processes, not on the CPU): under a minute.
 FAST_TESTS ?= not e2e and not docker and not slurm and not agents
 
-test-fast: setup  ## lint + the tests that start no workflow, daemon, cluster or agent CLI
+test-fast: setup  ## ruff + the tests that start no workflow, daemon, cluster or agent CLI
 	$(BIN)/ruff check isobench scripts tests benchmarks
-	$(BIN)/pytest -m "$(FAST_TESTS)" $(PYTEST_ARGS)
+	$(BIN)/pytest -n 2 -m "$(FAST_TESTS)" $(PYTEST_ARGS)
 
 lint: setup
 	$(BIN)/ruff check isobench scripts tests benchmarks
