@@ -9,8 +9,6 @@ validate(config, "../config/schemas/config.schema.yaml")
 
 STUDY = Study(config, workflow.basedir)
 REPOS = STUDY.repos
-AGENTS = STUDY.agents
-TASKS = STUDY.tasks
 MINING_LLM = STUDY.mining_llm
 SYNTHESIS_LLM = STUDY.synthesis_llm
 JUDGE = STUDY.judge
