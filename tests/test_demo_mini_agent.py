@@ -66,7 +66,9 @@ def test_demo_with_a_mini_agent_for_k_attempts(tmp_path, monkeypatch):
         config["agents"] = [
             mini_fake_agent(fake.api_base, tmp_path / "store", attempts=2, turns=6),
         ]
-        config["evaluation"]["repetitions"] = 3
+        # The demo's own 5 rounds: with 3 a patch identical to the human's can measure 20 %
+        # slower than it on a noisy 2-vCPU machine (benchmarks/precision.py: 17-20 % run CV).
+        config["evaluation"]["repetitions"] = 5
         config_path.write_text(yaml.safe_dump(config, sort_keys=False))
         proc = snakemake(tmp_path, "--cores", "2", "results/opt_at_k.csv", timeout=1500)
         assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-6000:]
