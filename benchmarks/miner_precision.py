@@ -5,8 +5,9 @@
 Builds each labelled set of tests/support/mining_cases.py as a real git repository, mines it with
 and without the keyword pre-filter (GSO's keyword list, the schema default) and prints precision
 and recall per set, then every misclassified commit with the miner's reason. The sets differ in
-how they relate to the rules: CASES is what the rules were written against, HELD_OUT prompted one
-revision, FRESH prompted the last one, FINAL has never been used to change them (quote FINAL).
+how they relate to the rules: CASES is what the rules were written against, HELD_OUT, FRESH and
+FINAL each prompted one later revision, BLIND (tests/support/mining_blind.py, written by someone
+who saw neither the rules nor their misses) has never been used to change them: quote BLIND.
 """
 
 from __future__ import annotations
@@ -21,9 +22,15 @@ sys.path.insert(0, str(ROOT))
 import yaml  # noqa: E402
 
 from isobench import mining  # noqa: E402
-from tests.support import mining_cases  # noqa: E402
+from tests.support import mining_blind, mining_cases  # noqa: E402
 
-SETS = ("CASES", "HELD_OUT", "FRESH", "FINAL")
+SETS = {
+    "CASES": mining_cases.CASES,
+    "HELD_OUT": mining_cases.HELD_OUT,
+    "FRESH": mining_cases.FRESH,
+    "FINAL": mining_cases.FINAL,
+    "BLIND": mining_blind.BLIND,
+}
 
 
 def default_keywords() -> list[str]:
@@ -39,8 +46,7 @@ def main() -> None:
     keywords = default_keywords()
     misses = []
     print(f"{'set':<9} {'commits':>7} {'perf':>5} | {'prefilter':<10} {'P':>5} {'R':>5}")
-    for name in SETS:
-        cases = getattr(mining_cases, name)
+    for name, cases in SETS.items():
         with tempfile.TemporaryDirectory() as tmp:
             labels = mining_cases.build_history(Path(tmp) / "repo", cases)
             positives = sum(label == "perf" for label in labels.values())

@@ -91,11 +91,12 @@ def _load_schema(name: str) -> dict:
         return yaml.safe_load(handle)
 
 
-def load_commit_list(path: str | Path) -> list[TaskEntry]:
+def load_commit_list(path: str | Path, allow_empty: bool = False) -> list[TaskEntry]:
     """Read and validate a task source; errors name the list, the line and the commit.
 
     A YAML commit list (config/commits/*.yaml), or an ISO-Bench dataset file (``.jsonl`` or
     ``.parquet``, e.g. the published dataset): its rows become entries (``isobench.dataset``).
+    An empty list is an error (:func:`empty_commit_list`) unless ``allow_empty``.
     """
     path = Path(path)
     if not path.is_file():
@@ -107,7 +108,7 @@ def load_commit_list(path: str | Path) -> list[TaskEntry]:
         from isobench.dataset import read_dataset_entries
 
         data, lines = read_dataset_entries(path)
-        return _entries(path, data, lambda index: lines[index])
+        return _entries(path, data, lambda index: lines[index], allow_empty)
     text = path.read_text(encoding="utf-8")
     try:
         data = yaml.safe_load(text)
@@ -121,16 +122,22 @@ def load_commit_list(path: str | Path) -> list[TaskEntry]:
         except (AttributeError, IndexError, TypeError):
             return 1
 
-    return _entries(path, data, line_of)
+    return _entries(path, data, line_of, allow_empty)
 
 
-def _entries(path: Path, data, line_of) -> list[TaskEntry]:
+def empty_commit_list(path: str | Path) -> ConfigError:
+    return ConfigError(
+        f"commit list {path} has no tasks. Fix: add one entry per human performance commit "
+        f"(`commit` and `perf_command`; see config/schemas/commits.schema.yaml)."
+    )
+
+
+def _entries(path: Path, data, line_of, allow_empty: bool = False) -> list[TaskEntry]:
     """Validated entries of a parsed list; ``line_of(index)`` is the entry's line in the file."""
     if not data:
-        raise ConfigError(
-            f"commit list {path} has no tasks. Fix: add one entry per human performance commit "
-            f"(`commit` and `perf_command`; see config/schemas/commits.schema.yaml)."
-        )
+        if allow_empty:
+            return []
+        raise empty_commit_list(path)
     validator = jsonschema.Draft202012Validator(_load_schema("commits.schema.yaml"))
     errors = sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path))
     if errors:

@@ -24,7 +24,13 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from isobench.config import TaskEntry, agent_table, instance_id, load_commit_list
+from isobench.config import (
+    TaskEntry,
+    agent_table,
+    empty_commit_list,
+    instance_id,
+    load_commit_list,
+)
 from isobench.predictions import prediction_digests
 
 # Adapters that need no model, no workspace and no budget (isobench.agents.registry uses these).
@@ -60,7 +66,12 @@ class Study:
         self.project = Path(self.project)
         self.repos = sorted(self.config["repos"])
         self.agents = agent_table(self.config["agents"])
-        self.tasks = {r: load_commit_list(self.config["repos"][r]["commits"]) for r in self.repos}
+        # An empty commit list is allowed until a job needs its tasks: a study made by `isobench
+        # init` mines its history for candidates before any task is listed.
+        self.tasks = {
+            r: load_commit_list(self.config["repos"][r]["commits"], allow_empty=True)
+            for r in self.repos
+        }
         self.entries = {(r, e.commit): e for r in self.repos for e in self.tasks[r]}
         self._digests: dict[str, dict] = {}
 
@@ -111,20 +122,28 @@ class Study:
         """K of every agent (the Opt@K table lists K = 1..K)."""
         return {agent: entry["attempts"] for agent, entry in self.agents.items()}
 
-    def attempt_files(self, repo: str, pattern: str) -> list[str]:
+    def listed_tasks(self, repo: str) -> list[TaskEntry]:
+        """The tasks of a repository whose aggregate a job needs: none is an error then."""
+        if not self.tasks[repo]:
+            raise empty_commit_list(self.config["repos"][repo]["commits"])
+        return self.tasks[repo]
+
+    def attempt_files(self, repo: str, pattern: str, require: bool = True) -> list[str]:
         """One path per (agent, task, attempt) of a repository."""
+        tasks = self.listed_tasks(repo) if require else self.tasks[repo]
         return [
             pattern.format(agent=a, repo=repo, commit=e.commit, k=k)
             for a in self.agents
-            for e in self.tasks[repo]
+            for e in tasks
             for k in self.attempts(a)
         ]
 
     def task_records(self, repo: str) -> list[str]:
-        return [f"results/tasks/{repo}/{e.commit}/task.json" for e in self.tasks[repo]]
+        return [f"results/tasks/{repo}/{e.commit}/task.json" for e in self.listed_tasks(repo)]
 
     def all_attempt_files(self, pattern: str) -> list[str]:
-        return [path for repo in self.repos for path in self.attempt_files(repo, pattern)]
+        """Every listed attempt (parse time: a repository without tasks adds none)."""
+        return [p for repo in self.repos for p in self.attempt_files(repo, pattern, False)]
 
     def agent_runs(self, agent: str) -> list[str]:
         """Every attempt's run.json of one agent, over all repositories and tasks."""
@@ -146,7 +165,7 @@ class Study:
                     f"results/tasks/{repo}/{e.commit}/synthesis.json" for e in self.tasks[repo]
                 ]
             if self.judge:
-                records += self.attempt_files(repo, JUDGE_FILE)
+                records += self.attempt_files(repo, JUDGE_FILE, require=False)
         return records
 
     # --- wildcards and per-job values ---------------------------------------------------------

@@ -119,3 +119,15 @@ def test_shipped_configs_build_their_tables(name, monkeypatch):
     s = Study(config, ROOT)
     assert s.repos and all(s.tasks[r] for r in s.repos)
     assert all(s.attempt_files(r, BENCH_FILE) for r in s.repos)
+
+
+def test_an_empty_commit_list_is_an_error_only_where_its_tasks_are_needed(tmp_path, monkeypatch):
+    from isobench.config import ConfigError
+
+    s = study(tmp_path, monkeypatch)
+    (tmp_path / "commits.yaml").write_text("# filled in after mining\n[]\n")
+    s = Study(s.config, ROOT)
+    assert s.all_attempt_files(BENCH_FILE) == [] and s.llm_call_records() == []
+    for needs_tasks in (lambda: s.attempt_files("r", BENCH_FILE), lambda: s.task_records("r")):
+        with pytest.raises(ConfigError, match="commits.yaml has no tasks. Fix: add one entry"):
+            needs_tasks()

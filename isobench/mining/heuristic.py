@@ -46,7 +46,8 @@ OTHER_WORK = re.compile(
     r"release\w*|document\w*|fix(es|ed)?\s+(a\s+|the\s+)?(typo|comment|doc|flaky|lint|test)\w*|"
     r"typo\w*|(add|update|improve|expand)\w*\s+(a\s+|the\s+)?(\w+\s+)?"
     r"(tests?|benchmarks?|docs?|documentation|readme|changelog|guide|type hints?|comments?|"
-    r"examples?)\b|remove\s+unused|(drop|remov)\w*\s+(support|deprecated)|clean\s*up)",
+    r"examples?)\b|remove\s+unused|(drop|remov)\w*\s+(the\s+)?(support|deprecated|legacy|obsolete|dead)|"
+    r"clean\s*up|(use|switch\w*|migrat\w*|port\w*|mov\w*)\s+(to\s+)?(the\s+)?(new|newer|updated|latest)\b)",
     re.IGNORECASE,
 )
 # Tooling names: "Optimize imports ordering with isort" is formatting, not a speed-up.
@@ -65,7 +66,11 @@ PERF_INTENT = re.compile(
     r"allocations?|memory|launches|round[- ]trips|time|calls|contention)|"
     r"(improv|increas|boost)\w*\s+(the\s+)?(throughput|latency|performance|speed)|"
     r"skip\w*\s+(\w+\s+)?(redundant|unnecessary|repeated)|efficien\w*|"
-    r"(deque|bisect|__slots__)\b|less\s+(time|work|overhead))",
+    r"(deque|bisect|__slots__)\b|less\s+(time|work|overhead)|"
+    # Mechanisms named without a speed word: work done once instead of per item, work skipped,
+    # smaller objects, work overlapped with other work.
+    r"\bonce\s+(per|instead)\b|short[- ]circuit\w*|early[- ](exit|return)|"
+    r"light(er)?[- ]?weight|leaner|overlap\w*\s+.+\bwith\b)",
     re.IGNORECASE,
 )
 # A subject that says neither: its leading verb tells a change of *how* code works (a rework of
