@@ -19,6 +19,9 @@ rule bench:
         "../envs/isobench.yaml"
     resources:
         gpu=BENCH_GPUS,
+        # One timing job at a time per machine (profiles/default: timing=1): two bench jobs
+        # timed side by side compete for cores, caches and memory bandwidth.
+        timing=1,
     params:
         executor=EVALUATION["executor"],
         docker=DOCKER,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import shutil
+from itertools import pairwise
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -117,6 +119,24 @@ def test_demo_outputs_are_complete(demo_run):
     assert bench["status"] == "passed"
     timed = [s for s in bench["samples"] if not s["warmup"]]
     assert len(timed) == 3 * demo_config()["evaluation"]["repetitions"]
+
+
+def timing_overlaps(results: Path) -> list[tuple[str, str]]:
+    """Pairs of bench jobs whose timed rounds ran at the same time (sorted by start)."""
+    windows = []
+    for path in (results / "bench").glob("*/*/*/*.json"):
+        timed = json.loads(path.read_text()).get("timed")
+        if timed:
+            windows.append((timed["started_at"], timed["finished_at"], str(path)))
+    windows.sort()
+    assert len(windows) >= 10, windows
+    return [(a[2], b[2]) for a, b in pairwise(windows) if b[0] < a[1]]
+
+
+@pytest.mark.e2e
+def test_demo_bench_jobs_never_time_side_by_side(demo_run):
+    # The demo runs on 2 cores, but the profile's timing=1 lets one bench job time at a time.
+    assert timing_overlaps(demo_run / "results") == []
 
 
 @pytest.mark.e2e

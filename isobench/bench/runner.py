@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import platform
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from isobench.bench import correctness, serving
 from isobench.bench.metrics import parse_metrics, parse_output_digest, parse_reported_device
@@ -312,6 +313,11 @@ def _decide(result: dict, failures: dict, pre: tuple[str | None, str]) -> dict:
     return {**result, "status": "passed", "reason": ""}
 
 
+def _now() -> str:
+    """UTC wall-clock time, microseconds: when the timed rounds ran (they must not overlap)."""
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
 def bench_attempt(
     executor, task: dict, agent_run: dict, patch: bytes, settings: BenchSettings
 ) -> dict:
@@ -334,7 +340,9 @@ def bench_attempt(
             pre = ("patch_failed", f"git apply: {why}")
     executor.prepare(task, patch)
     primary = task["primary_metric"]
+    started = _now()
     samples, failures = run_interleaved(executor, variants, primary, settings, task.get("mode"))
+    result["timed"] = {"started_at": started, "finished_at": _now()}
     digests = {v: sorted(d for d in _digests(samples, v) if d) for v in variants}
     human_equivalent = None
     if digests["base"] and digests["human"]:
