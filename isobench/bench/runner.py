@@ -255,18 +255,19 @@ def _gates(samples: list[dict], variants: list[str], policy: dict) -> dict | Non
         return [s[key] for s in samples if s["variant"] == variant and key in s and not s["error"]]
 
     verdicts = {}
-    base_greedy, base_scores = rounds("base", "greedy"), rounds("base", "lm_eval") or [{}]
+    base_greedy, base_scores = rounds("base", "greedy"), rounds("base", "lm_eval")
     for variant in ("human", "agent"):
         if variant not in variants:
             continue
         verdict = {}
-        if base_greedy and rounds(variant, "greedy"):
+        greedy, scores = rounds(variant, "greedy"), rounds(variant, "lm_eval")
+        if base_greedy and greedy:
             verdict["greedy"] = correctness.compare_greedy(
-                base_greedy, rounds(variant, "greedy"), policy["prefix_tokens"], policy["min_share"]
+                base_greedy, greedy, policy["prefix_tokens"], policy["min_share"]
             )
-        if rounds("base", "lm_eval") and rounds(variant, "lm_eval"):
+        if base_scores and scores:
             verdict["lm_eval"] = correctness.compare_lm_eval(
-                base_scores[0], rounds(variant, "lm_eval")[0], policy["lm_eval_tolerance"]
+                base_scores[0], scores[0], policy["lm_eval_tolerance"]
             )
         verdicts[variant] = verdict
     return verdicts
